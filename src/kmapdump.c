@@ -1,0 +1,428 @@
+/* kmapdump.c - the command line.  The only code that prints. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmapdump.h"
+
+enum { EXIT_OK = 0, EXIT_UNTRANSLATED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+
+struct opts {
+	bool json;
+	bool walk;
+	bool force;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: kmapdump [regions] [--json] [--force] VMCORE VMLINUX\n"
+	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE VMLINUX ADDR... | -\n"
+	      "\n"
+	      "VMCORE is a crash dump (ELF); VMLINUX the matching kernel image\n"
+	      "(ideally with debug info) or a System.map-style symbol file; the\n"
+	      "two may come in either order.  ADDR is hex (0x optional) or\n"
+	      "symbol[+offset]; '-' reads addresses from standard input.\n"
+	      "\n"
+	      "  --json     machine-readable output (JSON; JSON Lines for vtop)\n"
+	      "  --walk     vtop: show every page-table level\n"
+	      "  --force    go on even if VMLINUX does not match the dump\n"
+	      "  --version  print the version\n"
+	      "\n"
+	      "Exit status: 0 success, 1 an address was not translated,\n"
+	      "2 usage error, 3 unreadable, corrupt or mismatched input.\n",
+	      f);
+}
+
+static void die_err(const struct kmd_err *err)
+{
+	fprintf(stderr, "kmapdump: %s\n", err->msg);
+}
+
+/* ---- JSON helpers -------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_hex(FILE *f, uint64_t v)
+{
+	fprintf(f, "\"0x%" PRIx64 "\"", v);
+}
+
+/* ---- human-readable sizes ------------------------------------------ */
+
+static const char *human(uint64_t n, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB",
+					    "TiB", "PiB", "EiB" };
+	double v = (double)n;
+	unsigned u = 0;
+
+	while (v >= 1024 && u < 6) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%" PRIu64 " B", n);
+	else
+		snprintf(buf, size, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+/* ---- regions ------------------------------------------------------- */
+
+static void print_header_text(const struct kmd_info *in)
+{
+	printf("dump:          %s (%s%s)\n", in->dump_path, in->format,
+	       in->incomplete ? ", INCOMPLETE" : "");
+	printf("kernel:        %s (%s)\n", in->kernel_path, in->kernel_source);
+	printf("release:       %s\n", in->release[0] ? in->release : "unknown");
+	printf("architecture:  %s, %u-level paging, page size %" PRIu64 "\n",
+	       in->arch, in->levels, in->page_size);
+	printf("KASLR offset:  0x%" PRIx64 "\n", in->kaslr_offset);
+	printf("phys_base:     0x%" PRIx64 "%s\n", in->phys_base,
+	       (int64_t)in->phys_base < 0 ? " (negative)" : "");
+	printf("page tables:   0x%" PRIx64 " (physical)\n", in->pgd_pa);
+	if (in->warning)
+		printf("warning:       %s\n", in->warning);
+}
+
+static void print_header_json(const struct kmd_info *in)
+{
+	printf("{\"dump\":");
+	json_str(stdout, in->dump_path);
+	printf(",\"kernel\":");
+	json_str(stdout, in->kernel_path);
+	printf(",\"format\":");
+	json_str(stdout, in->format);
+	printf(",\"arch\":");
+	json_str(stdout, in->arch);
+	printf(",\"release\":");
+	json_str(stdout, in->release);
+	printf(",\"levels\":%u,\"kaslr_offset\":", in->levels);
+	json_hex(stdout, in->kaslr_offset);
+	printf(",\"phys_base\":");
+	json_hex(stdout, in->phys_base);
+	printf(",\"pgd\":");
+	json_hex(stdout, in->pgd_pa);
+	printf(",\"page_size\":%" PRIu64 ",\"incomplete\":%s", in->page_size,
+	       in->incomplete ? "true" : "false");
+	printf(",\"warning\":");
+	json_str(stdout, in->warning);
+}
+
+static int cmd_regions(kmd_t *k, const struct opts *o)
+{
+	const struct kmd_info *in = kmd_info(k);
+	size_t n = kmd_region_count(k);
+	struct {
+		uint64_t mapped, present;
+	} *st = calloc(n ? n : 1, sizeof(*st));
+	struct kmd_err err;
+
+	if (!st) {
+		fprintf(stderr, "kmapdump: out of memory\n");
+		return EXIT_INPUT;
+	}
+	/* Walk everything first: an error must not leave half a table. */
+	for (size_t i = 0; i < n; i++) {
+		if (kmd_region_stats(k, i, &st[i].mapped, &st[i].present,
+				     &err)) {
+			die_err(&err);
+			free(st);
+			return EXIT_INPUT;
+		}
+	}
+	if (o->json) {
+		print_header_json(in);
+		printf(",\"regions\":[");
+		for (size_t i = 0; i < n; i++) {
+			const struct kmd_region *r = kmd_region(k, i);
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(stdout, r->name);
+			printf(",\"start\":");
+			json_hex(stdout, r->start);
+			printf(",\"end\":");
+			json_hex(stdout, r->end);
+			printf(",\"size\":%" PRIu64
+			       ",\"mapped_bytes\":%" PRIu64
+			       ",\"present_bytes\":%" PRIu64 ",\"description\":",
+			       r->end - r->start, st[i].mapped, st[i].present);
+			json_str(stdout, r->desc);
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		char a[32], b[32], c[32];
+		print_header_text(in);
+		printf("\n%-16s %-18s   %-18s %10s %10s %10s\n", "REGION",
+		       "START", "END", "SIZE", "MAPPED", "PRESENT");
+		for (size_t i = 0; i < n; i++) {
+			const struct kmd_region *r = kmd_region(k, i);
+			printf("%-16s 0x%016" PRIx64 " - 0x%016" PRIx64
+			       " %10s %10s %10s\n",
+			       r->name, r->start, r->end,
+			       human(r->end - r->start, a, sizeof(a)),
+			       human(st[i].mapped, b, sizeof(b)),
+			       human(st[i].present, c, sizeof(c)));
+		}
+	}
+	free(st);
+	return EXIT_OK;
+}
+
+/* ---- vtop ---------------------------------------------------------- */
+
+static void print_xlat_json(kmd_t *k, const char *input, bool parsed,
+			    const struct kmd_xlat *x, const struct opts *o)
+{
+	if (!parsed) {
+		printf("{\"input\":");
+		json_str(stdout, input);
+		printf(",\"va\":null,\"status\":\"invalid\",\"pa\":null,"
+		       "\"page_size\":null,\"region\":null,\"file\":null,"
+		       "\"reason\":");
+		json_str(stdout, x->reason);
+		printf("}\n");
+		return;
+	}
+	printf("{\"va\":");
+	json_hex(stdout, x->va);
+	printf(",\"status\":\"%s\",\"pa\":", kmd_fate_str(x->fate));
+	if (x->fate == KMD_UNMAPPED || x->fate == KMD_INVALID || !x->page_size)
+		printf("null,\"page_size\":null");
+	else {
+		json_hex(stdout, x->pa);
+		printf(",\"page_size\":%" PRIu64, x->page_size);
+	}
+	printf(",\"region\":");
+	json_str(stdout, x->region);
+	printf(",\"file\":");
+	if (x->fate == KMD_MAPPED)
+		printf("{\"offset\":%" PRIu64 "}", x->loc.offset);
+	else
+		printf("null");
+	if (x->reason[0]) {
+		printf(",\"reason\":");
+		json_str(stdout, x->reason);
+	}
+	if (o->walk) {
+		printf(",\"walk\":[");
+		for (unsigned i = 0; i < x->nsteps; i++) {
+			const struct kmd_walk_step *s = &x->steps[i];
+			char flags[160];
+			kmd_entry_flags(k, s, flags, sizeof(flags));
+			printf("%s{\"level\":\"%s\",\"table\":", i ? "," : "",
+			       s->level);
+			json_hex(stdout, s->table_pa);
+			printf(",\"index\":%u,\"entry\":", s->index);
+			json_hex(stdout, s->entry);
+			printf(",\"flags\":");
+			json_str(stdout, flags);
+			printf("}");
+		}
+		printf("]");
+	}
+	printf("}\n");
+}
+
+static const char *page_size_str(uint64_t n)
+{
+	switch (n) {
+	case 4096: return "4K";
+	case 2097152: return "2M";
+	case 1073741824: return "1G";
+	case 4194304: return "4M";
+	}
+	return n ? "?" : "-";
+}
+
+static void print_xlat_text(kmd_t *k, const char *input, bool parsed,
+			    const struct kmd_xlat *x, const struct opts *o)
+{
+	if (!parsed) {
+		printf("%-18s  invalid      %s\n", input, x->reason);
+		return;
+	}
+	printf("%016" PRIx64 "  %-11s  ", x->va, kmd_fate_str(x->fate));
+	if (x->fate == KMD_UNMAPPED || x->fate == KMD_INVALID || !x->page_size)
+		printf("%-18s  %-4s", "-", "-");
+	else
+		printf("0x%-16" PRIx64 "  %-4s", x->pa, page_size_str(x->page_size));
+	printf("  %-14s", x->region ? x->region : "-");
+	if (x->fate == KMD_MAPPED)
+		printf("  file offset 0x%" PRIx64, x->loc.offset);
+	else if (x->reason[0])
+		printf("  %s", x->reason);
+	printf("\n");
+	if (o->walk) {
+		for (unsigned i = 0; i < x->nsteps; i++) {
+			const struct kmd_walk_step *s = &x->steps[i];
+			char flags[160];
+			kmd_entry_flags(k, s, flags, sizeof(flags));
+			printf("    %-3s  table 0x%-12" PRIx64 " [%3u]  entry 0x%016" PRIx64 "  %s\n",
+			       s->level, s->table_pa, s->index, s->entry, flags);
+		}
+	}
+}
+
+/* Translate one input line; returns -1 on a fatal error, 1 if not
+ * mapped, 0 if mapped. */
+static int vtop_one(kmd_t *k, const char *input, const struct opts *o)
+{
+	struct kmd_xlat x;
+	struct kmd_err err;
+	uint64_t va;
+
+	memset(&x, 0, sizeof(x));
+	if (kmd_parse_addr(k, input, &va, &err)) {
+		x.fate = KMD_INVALID;
+		snprintf(x.reason, sizeof(x.reason), "%.150s", err.msg);
+		if (o->json)
+			print_xlat_json(k, input, false, &x, o);
+		else
+			print_xlat_text(k, input, false, &x, o);
+		return 1;
+	}
+	if (kmd_vtop(k, va, &x, &err)) {
+		fflush(stdout);
+		die_err(&err);
+		return -1;
+	}
+	if (o->json)
+		print_xlat_json(k, input, true, &x, o);
+	else
+		print_xlat_text(k, input, true, &x, o);
+	return x.fate == KMD_MAPPED ? 0 : 1;
+}
+
+static int cmd_vtop(kmd_t *k, const struct opts *o, char **addrs, int n)
+{
+	int rc = EXIT_OK;
+
+	if (!o->json)
+		printf("%-16s  %-11s  %-18s  %-4s  %-14s  %s\n", "VA", "STATUS",
+		       "PA", "PAGE", "REGION", "WHERE");
+	for (int i = 0; i < n; i++) {
+		if (strcmp(addrs[i], "-") == 0) {
+			char *line = NULL;
+			size_t cap = 0;
+			ssize_t len;
+			while ((len = getline(&line, &cap, stdin)) >= 0) {
+				while (len && (line[len - 1] == '\n' ||
+					       line[len - 1] == '\r'))
+					line[--len] = '\0';
+				if (len == 0 || line[0] == '#')
+					continue;
+				int r = vtop_one(k, line, o);
+				if (r < 0) {
+					free(line);
+					return EXIT_INPUT;
+				}
+				if (r)
+					rc = EXIT_UNTRANSLATED;
+				fflush(stdout);
+			}
+			free(line);
+			continue;
+		}
+		int r = vtop_one(k, addrs[i], o);
+		if (r < 0)
+			return EXIT_INPUT;
+		if (r)
+			rc = EXIT_UNTRANSLATED;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "walk", no_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0 };
+	const char *cmd = "regions";
+	struct kmd_err err;
+	kmd_t *k;
+	int c, rc;
+
+	if (argc > 1 && (strcmp(argv[1], "regions") == 0 ||
+			 strcmp(argv[1], "vtop") == 0)) {
+		cmd = argv[1];
+		argv++;
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "+jwfhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o.json = true; break;
+		case 'w': o.walk = true; break;
+		case 'f': o.force = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("kmapdump %s\n", kmd_version()); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	/* Options may also follow the files. */
+	int nfiles = 0;
+	char **pos = argv + optind;
+	int npos = argc - optind;
+	char **rest = calloc((size_t)npos + 1, sizeof(char *));
+	int nrest = 0;
+	if (!rest)
+		return EXIT_INPUT;
+	for (int i = 0; i < npos; i++) {
+		if (strcmp(pos[i], "--json") == 0) o.json = true;
+		else if (strcmp(pos[i], "--walk") == 0) o.walk = true;
+		else if (strcmp(pos[i], "--force") == 0) o.force = true;
+		else rest[nrest++] = pos[i];
+	}
+	nfiles = 2;
+	if (nrest < nfiles || (strcmp(cmd, "regions") == 0 && nrest != 2) ||
+	    (strcmp(cmd, "vtop") == 0 && nrest < 3)) {
+		fprintf(stderr, "kmapdump: %s\n",
+			strcmp(cmd, "vtop") == 0 && nrest == 2 ?
+				"vtop needs at least one ADDR (or -)" :
+				"expected VMCORE and VMLINUX");
+		usage(stderr);
+		free(rest);
+		return EXIT_USAGE;
+	}
+	if (kmd_open(&k, (const char *const *)rest, nfiles,
+		     o.force ? KMD_OPEN_FORCE : 0, &err)) {
+		die_err(&err);
+		free(rest);
+		return err.status == KMD_ERR_ARG ? EXIT_USAGE : EXIT_INPUT;
+	}
+	if (strcmp(cmd, "vtop") == 0)
+		rc = cmd_vtop(k, &o, rest + 2, nrest - 2);
+	else
+		rc = cmd_regions(k, &o);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = EXIT_INPUT;
+	kmd_close(k);
+	free(rest);
+	return rc;
+}

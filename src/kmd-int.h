@@ -1,0 +1,85 @@
+/* kmd-int.h - the library's handle and the architecture interface.
+ *
+ * An architecture provides (see struct arch_ops):
+ *   match  - does this dump/kernel pair belong to me?
+ *   init   - find the page tables and the layout: fill k->pg (paging
+ *            description for the generic walker), k->regions, and the
+ *            KASLR offset and phys_base in k->info
+ *   decode - one page-table entry: present? leaf? next table or page base
+ *   flags  - entry bits in words, for --walk
+ *   canonical - is a virtual address valid at all?
+ * Its private state lives in k->arch_priv (priv_size bytes).
+ */
+#ifndef KMD_INT_H
+#define KMD_INT_H
+
+#include "dump.h"
+#include "kmapdump.h"
+#include "syms.h"
+#include "vmcoreinfo.h"
+
+struct pte_info {
+	bool present;
+	bool leaf;
+	uint64_t pa; /* next table, or base of the page (leaf) */
+};
+
+/* Levels are numbered from the top: 0 is the root table. */
+struct paging {
+	unsigned levels;
+	unsigned entry_size;        /* 4 or 8 bytes */
+	const char *name[KMD_MAX_LEVELS];
+	unsigned shift[KMD_MAX_LEVELS]; /* VA bits below this level's index */
+	unsigned bits[KMD_MAX_LEVELS];  /* index width */
+	uint64_t root;              /* physical address of the root table */
+};
+
+struct kmd;
+
+struct arch_ops {
+	const char *name;
+	size_t priv_size;  /* bytes of k->arch_priv, zeroed */
+	bool (*match)(const struct kmd *k);
+	kmd_status (*init)(struct kmd *k, struct kmd_err *err);
+	void (*decode)(const struct kmd *k, unsigned level, uint64_t entry,
+		       struct pte_info *out);
+	void (*flags)(const struct kmd *k, unsigned level, uint64_t entry,
+		      char *buf, size_t size);
+	bool (*canonical)(const struct kmd *k, uint64_t va);
+};
+
+#define KMD_MAX_REGIONS 32
+
+struct kmd {
+	struct dump *dump;
+	struct syms *syms;
+	struct vmcoreinfo vmci;
+	const struct arch_ops *arch;
+	struct kmd_info info;
+	struct paging pg;
+	struct kmd_region regions[KMD_MAX_REGIONS];
+	size_t nregions;
+	char warning[256];
+	void *arch_priv;
+};
+
+extern const struct arch_ops arch_x86_64;
+
+/* walk.c - the generic page-table walker. */
+kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
+		   struct kmd_err *err);
+/* Sum of mapped bytes and bytes present in the dump over [start, end),
+ * END exclusive, 0 meaning the top of the address space. */
+kmd_status walk_stats(struct kmd *k, uint64_t start, uint64_t end,
+		      uint64_t *mapped, uint64_t *present,
+		      struct kmd_err *err);
+
+/* Helpers for arch code. */
+void kmd_warn(struct kmd *k, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
+			  uint64_t end, const char *desc, struct kmd_err *err);
+/* Symbol address after KASLR relocation. */
+bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr);
+
+#endif

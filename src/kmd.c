@@ -1,0 +1,427 @@
+/* kmd.c - the library handle: open a dump and its kernel, check they
+ * belong together, hand over to the architecture, answer queries. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "kmd-int.h"
+
+static const struct arch_ops *const arches[] = {
+	&arch_x86_64,
+};
+
+const char *kmd_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+const char *kmd_fate_str(enum kmd_fate fate)
+{
+	switch (fate) {
+	case KMD_MAPPED: return "mapped";
+	case KMD_UNMAPPED: return "unmapped";
+	case KMD_EXCLUDED: return "excluded";
+	case KMD_NOT_IN_DUMP: return "not-in-dump";
+	case KMD_INVALID: return "invalid";
+	}
+	return "?";
+}
+
+void kmd_warn(struct kmd *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (k->warning[0])
+		return; /* keep the first */
+	va_start(ap, fmt);
+	vsnprintf(k->warning, sizeof(k->warning), fmt, ap);
+	va_end(ap);
+	k->info.warning = k->warning;
+}
+
+kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
+			  uint64_t end, const char *desc, struct kmd_err *err)
+{
+	struct kmd_region *r;
+
+	if (k->nregions >= KMD_MAX_REGIONS)
+		return kmd_err_set(err, KMD_ERR_ARG, "too many regions");
+	r = &k->regions[k->nregions++];
+	r->name = name;
+	r->start = start;
+	r->end = end;
+	r->desc = desc;
+	return KMD_OK;
+}
+
+bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr)
+{
+	if (!syms_lookup(k->syms, name, addr))
+		return false;
+	*addr += k->info.kaslr_offset;
+	return true;
+}
+
+/* Which file is which: read the first bytes and ask each side. */
+enum file_kind { FILE_UNKNOWN, FILE_DUMP, FILE_VMLINUX, FILE_SYMTEXT };
+
+static kmd_status classify(const char *path, enum file_kind *kind,
+			   struct kmd_err *err)
+{
+	uint8_t head[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
+				   strerror(errno));
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
+				   strerror(errno));
+	if (n == 0)
+		return kmd_err_set(err, KMD_ERR_CORRUPT, "%s: empty file",
+				   path);
+	if (dump_probe(head, (size_t)n))
+		*kind = FILE_DUMP;
+	else if (syms_probe_vmlinux(head, (size_t)n))
+		*kind = FILE_VMLINUX;
+	else if (syms_probe_text(head, (size_t)n))
+		*kind = FILE_SYMTEXT;
+	else
+		*kind = FILE_UNKNOWN;
+	return KMD_OK;
+}
+
+/* Refuse a vmlinux that does not belong to the dump: BUILD-ID when both
+ * have one, else OSRELEASE, and always _stext against KERNELOFFSET. */
+static kmd_status check_match(struct kmd *k, struct kmd_err *err)
+{
+	const char *dump_id = vmci_get(&k->vmci, "BUILD-ID");
+	const char *dump_rel = vmci_get(&k->vmci, "OSRELEASE");
+	uint64_t rt, link, off;
+
+	if (dump_id && k->syms->build_id &&
+	    strncmp(dump_id, k->syms->build_id, strlen(k->syms->build_id)) != 0)
+		return kmd_err_set(err, KMD_ERR_MISMATCH,
+				   "%s: build ID %s does not match the dump's %s (use --force to go on)",
+				   k->syms->path, k->syms->build_id, dump_id);
+	if (dump_rel && k->syms->release &&
+	    strcmp(dump_rel, k->syms->release) != 0)
+		return kmd_err_set(err, KMD_ERR_MISMATCH,
+				   "%s: kernel release %s does not match the dump's %s (use --force to go on)",
+				   k->syms->path, k->syms->release, dump_rel);
+	if (vmci_hex(&k->vmci, "SYMBOL(_stext)", &rt) &&
+	    syms_lookup(k->syms, "_stext", &link) &&
+	    vmci_hex(&k->vmci, "KERNELOFFSET", &off) && rt != link + off)
+		return kmd_err_set(err, KMD_ERR_MISMATCH,
+				   "%s: _stext is 0x%llx + KASLR offset 0x%llx, but the dump says 0x%llx (use --force to go on)",
+				   k->syms->path, (unsigned long long)link,
+				   (unsigned long long)off,
+				   (unsigned long long)rt);
+	return KMD_OK;
+}
+
+static void find_kaslr(struct kmd *k)
+{
+	uint64_t off, rt, link;
+
+	if (vmci_hex(&k->vmci, "KERNELOFFSET", &off))
+		k->info.kaslr_offset = off;
+	else if (vmci_hex(&k->vmci, "SYMBOL(_stext)", &rt) &&
+		 syms_lookup(k->syms, "_stext", &link))
+		k->info.kaslr_offset = rt - link;
+}
+
+kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
+		    unsigned flags, struct kmd_err *err)
+{
+	const char *dump_path = NULL, *kern_path = NULL;
+	enum file_kind kern_kind = FILE_UNKNOWN;
+	struct kmd *k;
+	kmd_status st;
+	int64_t pagesize;
+
+	kmd_err_clear(err);
+	for (int i = 0; i < npaths; i++) {
+		enum file_kind kind;
+		st = classify(paths[i], &kind, err);
+		if (st)
+			return st;
+		if (kind == FILE_DUMP && !dump_path) {
+			dump_path = paths[i];
+		} else if ((kind == FILE_VMLINUX || kind == FILE_SYMTEXT) &&
+			   !kern_path) {
+			kern_path = paths[i];
+			kern_kind = kind;
+		} else if (kind == FILE_UNKNOWN) {
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "%s: neither a crash dump nor a vmlinux or symbol file",
+					   paths[i]);
+		} else {
+			return kmd_err_set(err, KMD_ERR_ARG,
+					   "%s: more than one %s given", paths[i],
+					   kind == FILE_DUMP ? "dump" : "kernel");
+		}
+	}
+	if (!dump_path)
+		return kmd_err_set(err, KMD_ERR_ARG, "no crash dump given");
+	if (!kern_path)
+		return kmd_err_set(err, KMD_ERR_ARG,
+				   "no vmlinux or symbol file given");
+
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return kmd_err_nomem(err);
+	st = dump_open(&k->dump, dump_path, err);
+	if (st)
+		goto fail;
+	st = kern_kind == FILE_VMLINUX ?
+		     syms_open_vmlinux(&k->syms, kern_path, err) :
+		     syms_open_text(&k->syms, kern_path, err);
+	if (st)
+		goto fail;
+	if (!k->dump->vmcoreinfo) {
+		st = kmd_err_set(err, KMD_ERR_NOTFOUND,
+				 "%s: no VMCOREINFO note (for QEMU dumps, start the guest with -device vmcoreinfo and load qemu_fw_cfg)",
+				 dump_path);
+		goto fail;
+	}
+	st = vmci_parse(&k->vmci, k->dump->vmcoreinfo, err);
+	if (st)
+		goto fail;
+
+	k->info.dump_path = k->dump->path;
+	k->info.kernel_path = k->syms->path;
+	k->info.kernel_source = k->syms->kind;
+	k->info.format = k->dump->fmt->name;
+	k->info.incomplete = k->dump->incomplete;
+	k->info.release = vmci_get(&k->vmci, "OSRELEASE");
+	if (!k->info.release)
+		k->info.release = k->syms->release ? k->syms->release : "";
+	k->info.page_size = 4096;
+	if (vmci_num(&k->vmci, "PAGESIZE", &pagesize)) {
+		if (pagesize != 4096) {
+			st = kmd_err_set(err, KMD_ERR_UNSUPPORTED,
+					 "%s: page size %lld is not supported",
+					 dump_path, (long long)pagesize);
+			goto fail;
+		}
+	}
+	find_kaslr(k);
+
+	st = check_match(k, err);
+	if (st) {
+		if (!(flags & KMD_OPEN_FORCE))
+			goto fail;
+		kmd_warn(k, "%s", err->msg);
+		k->info.mismatch_forced = true;
+		kmd_err_clear(err);
+	}
+
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		if (arches[i]->match(k)) {
+			k->arch = arches[i];
+			break;
+		}
+	}
+	if (!k->arch) {
+		st = kmd_err_set(err, KMD_ERR_UNSUPPORTED,
+				 "%s: architecture not supported (ELF machine %u)",
+				 dump_path, k->syms->machine ? k->syms->machine :
+							       k->dump->machine);
+		goto fail;
+	}
+	k->info.arch = k->arch->name;
+	k->arch_priv = calloc(1, k->arch->priv_size ? k->arch->priv_size : 1);
+	if (!k->arch_priv) {
+		st = kmd_err_nomem(err);
+		goto fail;
+	}
+	st = k->arch->init(k, err);
+	if (st) {
+		kmd_err_wrap(err, "%s", dump_path);
+		goto fail;
+	}
+	*out = k;
+	return KMD_OK;
+fail:
+	kmd_close(k);
+	return st;
+}
+
+void kmd_close(kmd_t *k)
+{
+	if (!k)
+		return;
+	vmci_free(&k->vmci);
+	syms_close(k->syms);
+	dump_close(k->dump);
+	free(k->arch_priv);
+	free(k);
+}
+
+const struct kmd_info *kmd_info(const kmd_t *k)
+{
+	return &k->info;
+}
+
+size_t kmd_region_count(const kmd_t *k)
+{
+	return k->nregions;
+}
+
+const struct kmd_region *kmd_region(const kmd_t *k, size_t i)
+{
+	return i < k->nregions ? &k->regions[i] : NULL;
+}
+
+static const char *region_of(const struct kmd *k, uint64_t va)
+{
+	for (size_t i = 0; i < k->nregions; i++) {
+		const struct kmd_region *r = &k->regions[i];
+		if (va >= r->start && (r->end == 0 || va < r->end))
+			return r->name;
+	}
+	if (!(va >> 63))
+		return "user";
+	return NULL;
+}
+
+kmd_status kmd_region_stats(kmd_t *k, size_t i, uint64_t *mapped,
+			    uint64_t *present, struct kmd_err *err)
+{
+	const struct kmd_region *r = kmd_region(k, i);
+	kmd_status st;
+
+	if (!r)
+		return kmd_err_set(err, KMD_ERR_ARG, "no region %zu", i);
+	st = walk_stats(k, r->start, r->end, mapped, present, err);
+	if (st)
+		kmd_err_wrap(err, "%s: region %s", k->dump->path, r->name);
+	return st;
+}
+
+kmd_status kmd_vtop(kmd_t *k, uint64_t va, struct kmd_xlat *x,
+		    struct kmd_err *err)
+{
+	kmd_status st;
+
+	memset(x, 0, sizeof(*x));
+	x->va = va;
+	if (!k->arch->canonical(k, va)) {
+		x->fate = KMD_INVALID;
+		x->region = "non-canonical";
+		snprintf(x->reason, sizeof(x->reason),
+			 "non-canonical address");
+		return KMD_OK;
+	}
+	x->region = region_of(k, va);
+	st = walk_va(k, va, x, err);
+	if (st)
+		kmd_err_wrap(err, "%s: translating 0x%llx", k->dump->path,
+			     (unsigned long long)va);
+	return st;
+}
+
+void kmd_entry_flags(const kmd_t *k, const struct kmd_walk_step *step,
+		     char *buf, size_t size)
+{
+	unsigned level = 0;
+
+	for (unsigned i = 0; i < k->pg.levels; i++)
+		if (k->pg.name[i] == step->level)
+			level = i;
+	k->arch->flags(k, level, step->entry, buf, size);
+}
+
+kmd_status kmd_read_phys(kmd_t *k, uint64_t pa, void *buf, size_t size,
+			 struct kmd_err *err)
+{
+	return dump_read(k->dump, pa, buf, size, err);
+}
+
+kmd_status kmd_read_virt(kmd_t *k, uint64_t va, void *buf, size_t size,
+			 struct kmd_err *err)
+{
+	uint8_t *out = buf;
+
+	while (size) {
+		struct kmd_xlat x;
+		uint64_t n;
+		kmd_status st = kmd_vtop(k, va, &x, err);
+		if (st)
+			return st;
+		if (x.fate != KMD_MAPPED)
+			return kmd_err_set(err, KMD_ERR_NOTFOUND,
+					   "0x%llx: %s", (unsigned long long)va,
+					   x.reason);
+		n = x.page_size - (va & (x.page_size - 1));
+		if (n > size)
+			n = size;
+		st = dump_read(k->dump, x.pa, out, n, err);
+		if (st)
+			return st;
+		out += n;
+		va += n;
+		size -= n;
+	}
+	return KMD_OK;
+}
+
+kmd_status kmd_parse_addr(kmd_t *k, const char *text, uint64_t *va,
+			  struct kmd_err *err)
+{
+	char name[256];
+	const char *plus;
+	char *end;
+	uint64_t base, off = 0;
+	size_t len;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	len = strlen(text);
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' ||
+		       text[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return kmd_err_set(err, KMD_ERR_ARG, "empty address");
+	if (len >= sizeof(name))
+		return kmd_err_set(err, KMD_ERR_ARG, "address too long");
+	memcpy(name, text, len);
+	name[len] = '\0';
+
+	/* Plain hex, with or without 0x. */
+	errno = 0;
+	base = strtoull(name, &end, 16);
+	if (*end == '\0' && errno == 0 && name[0] != '-' && name[0] != '+') {
+		*va = base;
+		return KMD_OK;
+	}
+	if (*end == '\0' && errno == ERANGE)
+		return kmd_err_set(err, KMD_ERR_ARG, "%s: address too large",
+				   name);
+	plus = strchr(name, '+');
+	if (plus) {
+		errno = 0;
+		off = strtoull(plus + 1, &end, 0);
+		if (errno || *end || end == plus + 1)
+			return kmd_err_set(err, KMD_ERR_ARG,
+					   "%s: bad offset after '+'", name);
+		name[plus - name] = '\0';
+	}
+	if (!kmd_symbol(k, name, &base))
+		return kmd_err_set(err, KMD_ERR_NOTFOUND,
+				   "%s: no such symbol and not a hex address",
+				   name);
+	*va = base + off;
+	return KMD_OK;
+}

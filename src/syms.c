@@ -1,0 +1,274 @@
+/* syms.c - the symbol table shared by both backends, and the text
+ * backend: System.map lines ("ffffffff81000000 T _stext") plus constants
+ * in VMCOREINFO syntax ("ENUM(__end_of_permanent_fixed_addresses)=12"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "syms.h"
+
+struct syms *syms_new(const struct syms_ops *ops, const char *kind,
+		      const char *path)
+{
+	struct syms *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ops = ops;
+	s->kind = kind;
+	s->path = strdup(path);
+	if (!s->path) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,
+		    struct kmd_err *err)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct sym *n = realloc(s->byname, cap * sizeof(*n));
+		if (!n)
+			return kmd_err_nomem(err);
+		s->byname = n;
+		s->cap = cap;
+	}
+	s->byname[s->n].addr = addr;
+	s->byname[s->n].name = name;
+	s->n++;
+	return KMD_OK;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+void syms_finish(struct syms *s)
+{
+	qsort(s->byname, s->n, sizeof(*s->byname), sym_cmp);
+}
+
+bool syms_lookup(const struct syms *s, const char *name, uint64_t *addr)
+{
+	size_t lo = 0, hi = s->n;
+
+	/* First entry with this name (a local symbol may repeat). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(s->byname[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && strcmp(s->byname[lo].name, name) == 0) {
+		*addr = s->byname[lo].addr;
+		return true;
+	}
+	return false;
+}
+
+kmd_status syms_constant(struct syms *s, const char *key, const char *hint,
+			 int64_t *val, struct kmd_err *err)
+{
+	kmd_status st;
+
+	if (vmci_num(&s->consts, key, val))
+		return KMD_OK;
+	if (!s->ops->constant)
+		return kmd_err_set(err, KMD_ERR_NOTFOUND, "%s: no %s",
+				   s->path, key);
+	st = s->ops->constant(s, key, hint, val, err);
+	if (st == KMD_OK) {
+		char line[256];
+		int n = snprintf(line, sizeof(line), "%s=%lld", key,
+				 (long long)*val);
+		/* Remember it; a failure to remember is not an error. */
+		if (n > 0 && (size_t)n < sizeof(line)) {
+			struct kmd_err ignore;
+			vmci_add_line(&s->consts, line, (size_t)n, &ignore);
+		}
+	}
+	return st;
+}
+
+void syms_close(struct syms *s)
+{
+	if (!s)
+		return;
+	if (s->ops->close)
+		s->ops->close(s);
+	vmci_free(&s->consts);
+	free(s->byname);
+	free(s->release);
+	free(s->build_id);
+	free(s->path);
+	free(s);
+}
+
+bool syms_probe_vmlinux(const uint8_t *head, size_t len)
+{
+	/* ET_EXEC (2) or ET_DYN (3, relocatable kernels built as PIE). */
+	return len >= 20 && memcmp(head, "\177ELF", 4) == 0 &&
+	       (head[16] == 2 || head[16] == 3) && head[17] == 0;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+bool syms_probe_text(const uint8_t *head, size_t len)
+{
+	size_t i = 0;
+
+	/* Skip blank and comment lines, then expect "HEX " or "KEY=". */
+	while (i < len) {
+		if (head[i] == '\n' || head[i] == ' ') {
+			i++;
+			continue;
+		}
+		if (head[i] == '#') {
+			while (i < len && head[i] != '\n')
+				i++;
+			continue;
+		}
+		break;
+	}
+	if (i >= len)
+		return false;
+	if (is_hex((char)head[i])) {
+		size_t j = i;
+		while (j < len && is_hex((char)head[j]))
+			j++;
+		if (j < len && j - i >= 8 && head[j] == ' ')
+			return true;
+	}
+	for (size_t j = i; j < len && j < i + 128; j++) {
+		if (head[j] == '=')
+			return j > i;
+		if (head[j] == '\n' || head[j] == '\0')
+			break;
+	}
+	return false;
+}
+
+struct textsyms {
+	char *buf;
+};
+
+static void text_close(struct syms *s)
+{
+	struct textsyms *t = s->priv;
+	if (t) {
+		free(t->buf);
+		free(t);
+	}
+}
+
+static const struct syms_ops text_ops = {
+	.constant = NULL,
+	.close = text_close,
+};
+
+kmd_status syms_open_text(struct syms **out, const char *path,
+			  struct kmd_err *err)
+{
+	struct textsyms *t;
+	struct syms *s;
+	FILE *f;
+	long size;
+	kmd_status st = KMD_OK;
+	unsigned lineno = 0;
+
+	s = syms_new(&text_ops, "symbol file", path);
+	t = calloc(1, sizeof(*t));
+	if (!s || !t) {
+		free(t);
+		syms_close(s);
+		return kmd_err_nomem(err);
+	}
+	s->priv = t;
+	f = fopen(path, "re");
+	if (!f) {
+		st = kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
+				 strerror(errno));
+		goto out;
+	}
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		st = kmd_err_set(err, KMD_ERR_IO, "%s: cannot size", path);
+		goto out;
+	}
+	t->buf = malloc((size_t)size + 1);
+	if (!t->buf) {
+		fclose(f);
+		st = kmd_err_nomem(err);
+		goto out;
+	}
+	if (fread(t->buf, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		st = kmd_err_set(err, KMD_ERR_IO, "%s: short read", path);
+		goto out;
+	}
+	fclose(f);
+	t->buf[size] = '\0';
+
+	for (char *line = t->buf, *next; line && *line; line = next) {
+		char *nl = strchr(line, '\n');
+		char *p, *end, *name;
+		uint64_t addr;
+
+		lineno++;
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		if (*line == '#' || *line == '\0')
+			continue;
+		if (strchr(line, '=') && !strchr(line, ' ')) {
+			st = vmci_add_line(&s->consts, line, strlen(line), err);
+			if (st)
+				goto out;
+			continue;
+		}
+		errno = 0;
+		addr = strtoull(line, &end, 16);
+		if (errno || end == line || *end != ' ') {
+			st = kmd_err_set(err, KMD_ERR_CORRUPT,
+					 "%s:%u: not a symbol line", path,
+					 lineno);
+			goto out;
+		}
+		p = end + 1;
+		/* Optional one-letter type, as in System.map. */
+		if (p[0] && p[1] == ' ')
+			p += 2;
+		name = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		*p = '\0';
+		if (!*name)
+			continue;
+		st = syms_add(s, name, addr, err);
+		if (st)
+			goto out;
+	}
+	syms_finish(s);
+out:
+	if (st) {
+		syms_close(s);
+		return st;
+	}
+	*out = s;
+	return KMD_OK;
+}

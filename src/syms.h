@@ -1,0 +1,71 @@
+/* syms.h - what translation needs to know about the kernel image:
+ * symbol addresses (link-time, before KASLR) and a few constants (enum
+ * values, type sizes, member offsets).  Two backends: an ELF vmlinux
+ * (symbol table through libelf, DWARF through libdw, read only on demand)
+ * and a System.map-style text file, which tests use to describe a kernel
+ * without building one.  Nothing above this interface touches DWARF. */
+#ifndef KMD_SYMS_H
+#define KMD_SYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "kmapdump.h"
+#include "vmcoreinfo.h"
+
+struct syms;
+
+struct syms_ops {
+	/* KEY is in VMCOREINFO syntax: "ENUM(name)", "SIZE(type)",
+	 * "OFFSET(type.member)".  HINT, if not NULL, names a function whose
+	 * compile unit probably defines the type (a shortcut past scanning
+	 * all of DWARF). */
+	kmd_status (*constant)(struct syms *s, const char *key,
+			       const char *hint, int64_t *val,
+			       struct kmd_err *err);
+	void (*close)(struct syms *s);
+};
+
+struct sym {
+	uint64_t addr;
+	const char *name;
+};
+
+struct syms {
+	const struct syms_ops *ops;
+	const char *kind;        /* "vmlinux" or "symbol file" */
+	char *path;
+	char *release;           /* from linux_banner, or NULL */
+	char *build_id;          /* lowercase hex, or NULL */
+	unsigned machine;        /* ELF e_machine of the vmlinux, 0 if unknown */
+	struct sym *byname;      /* sorted by name */
+	size_t n, cap;
+	struct vmcoreinfo consts; /* constants found or given */
+	void *priv;
+};
+
+/* Is this the start of a symbol file (text)? */
+bool syms_probe_text(const uint8_t *head, size_t len);
+/* Is this an ELF executable (a vmlinux)? */
+bool syms_probe_vmlinux(const uint8_t *head, size_t len);
+
+kmd_status syms_open_text(struct syms **out, const char *path,
+			  struct kmd_err *err);
+kmd_status syms_open_vmlinux(struct syms **out, const char *path,
+			     struct kmd_err *err);
+void syms_close(struct syms *s);
+
+/* Link-time address of NAME. */
+bool syms_lookup(const struct syms *s, const char *name, uint64_t *addr);
+kmd_status syms_constant(struct syms *s, const char *key, const char *hint,
+			 int64_t *val, struct kmd_err *err);
+
+/* For backends: collect symbols, then sort once. */
+kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,
+		    struct kmd_err *err);
+void syms_finish(struct syms *s);
+struct syms *syms_new(const struct syms_ops *ops, const char *kind,
+		      const char *path);
+
+#endif

@@ -1,0 +1,261 @@
+/* walk.c - the generic page-table walker.
+ *
+ * The architecture describes its paging (levels, index widths, entry
+ * size) in struct paging and decodes single entries; this file does the
+ * walking: one address for vtop, or a range for region statistics.  A
+ * range walk reads a whole table at a time and remembers the totals of
+ * every subtree it has fully walked, so tables that the kernel shares
+ * (KASAN's early shadow, say) or a hostile dump repeats are summed once.
+ * A table that appears among its own ancestors is a loop: corrupt input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "kmd-int.h"
+
+static uint64_t read_entry(const struct paging *pg, const uint8_t *p)
+{
+	return pg->entry_size == 8 ? get_le64(p) : get_le32(p);
+}
+
+static kmd_status loop_error(struct kmd *k, unsigned level, uint64_t table,
+			     unsigned ancestor, struct kmd_err *err)
+{
+	return kmd_err_set(err, KMD_ERR_CORRUPT,
+			   "page-table loop: %s table at 0x%llx is also the %s table above it",
+			   k->pg.name[level], (unsigned long long)table,
+			   k->pg.name[ancestor]);
+}
+
+kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
+		   struct kmd_err *err)
+{
+	const struct paging *pg = &k->pg;
+	uint64_t table = pg->root;
+	uint64_t path[KMD_MAX_LEVELS];
+
+	for (unsigned lvl = 0; lvl < pg->levels; lvl++) {
+		unsigned idx = (unsigned)((va >> pg->shift[lvl]) &
+					  ((1ull << pg->bits[lvl]) - 1));
+		uint64_t epa = table + (uint64_t)idx * pg->entry_size;
+		struct kmd_walk_step *st = &x->steps[lvl];
+		struct pte_info pi;
+		uint8_t buf[8];
+		struct kmd_err rerr;
+
+		for (unsigned a = 0; a < lvl; a++)
+			if (path[a] == table)
+				return loop_error(k, lvl, table, a, err);
+		path[lvl] = table;
+
+		st->level = pg->name[lvl];
+		st->table_pa = table;
+		st->index = idx;
+		st->entry = 0;
+		st->leaf = false;
+		if (dump_read(k->dump, epa, buf, pg->entry_size, &rerr)) {
+			struct kmd_loc loc;
+			dump_locate(k->dump, epa, &loc);
+			x->fate = loc.fate == KMD_EXCLUDED ? KMD_EXCLUDED :
+							      KMD_NOT_IN_DUMP;
+			snprintf(x->reason, sizeof(x->reason),
+				 "%s table at 0x%llx is %s", pg->name[lvl],
+				 (unsigned long long)table,
+				 loc.fate == KMD_EXCLUDED ?
+					 "excluded from the dump" :
+					 "not in the dump");
+			x->nsteps = lvl;
+			return KMD_OK;
+		}
+		st->entry = read_entry(pg, buf);
+		x->nsteps = lvl + 1;
+		k->arch->decode(k, lvl, st->entry, &pi);
+		if (!pi.present) {
+			x->fate = KMD_UNMAPPED;
+			snprintf(x->reason, sizeof(x->reason),
+				 "%s entry %u not present", pg->name[lvl], idx);
+			return KMD_OK;
+		}
+		if (pi.leaf) {
+			st->leaf = true;
+			x->page_size = 1ull << pg->shift[lvl];
+			x->pa = pi.pa + (va & (x->page_size - 1));
+			dump_locate(k->dump, x->pa, &x->loc);
+			x->fate = x->loc.fate;
+			if (x->fate == KMD_EXCLUDED)
+				snprintf(x->reason, sizeof(x->reason),
+					 "page excluded from the dump");
+			else if (x->fate == KMD_NOT_IN_DUMP)
+				snprintf(x->reason, sizeof(x->reason),
+					 k->dump->incomplete ?
+						 "physical address not in the dump (the dump is incomplete)" :
+						 "physical address not in the dump");
+			return KMD_OK;
+		}
+		table = pi.pa;
+	}
+	/* The last level is always a leaf level; decode broke that rule. */
+	return kmd_err_set(err, KMD_ERR_CORRUPT, "walk of 0x%llx ran out of levels",
+			   (unsigned long long)va);
+}
+
+/* ---- range statistics ------------------------------------------------- */
+
+struct memo_slot {
+	uint64_t key; /* table address * 8 + level + 1; 0 = empty */
+	uint64_t mapped, present;
+};
+
+struct stats_ctx {
+	struct kmd *k;
+	struct memo_slot *memo;
+	size_t memo_cap, memo_used;
+	uint64_t path[KMD_MAX_LEVELS];
+	bool warned;
+};
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static struct memo_slot *memo_find(struct stats_ctx *c, uint64_t key)
+{
+	size_t mask = c->memo_cap - 1;
+	size_t i = hash64(key) & mask;
+
+	while (c->memo[i].key && c->memo[i].key != key)
+		i = (i + 1) & mask;
+	return &c->memo[i];
+}
+
+static kmd_status memo_put(struct stats_ctx *c, uint64_t key, uint64_t m,
+			   uint64_t p, struct kmd_err *err)
+{
+	struct memo_slot *s;
+
+	if ((c->memo_used + 1) * 2 > c->memo_cap) {
+		size_t ncap = c->memo_cap ? c->memo_cap * 2 : 1024;
+		struct memo_slot *old = c->memo;
+		size_t ocap = c->memo_cap;
+		c->memo = calloc(ncap, sizeof(*c->memo));
+		if (!c->memo) {
+			c->memo = old;
+			return kmd_err_nomem(err);
+		}
+		c->memo_cap = ncap;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].key)
+				*memo_find(c, old[i].key) = old[i];
+		free(old);
+	}
+	s = memo_find(c, key);
+	if (!s->key)
+		c->memo_used++;
+	s->key = key;
+	s->mapped = m;
+	s->present = p;
+	return KMD_OK;
+}
+
+/* Walk the table at TABLE (level LVL) over index-space addresses
+ * [lo, hi] (inclusive) relative to BASE, the first address the table
+ * covers. */
+static kmd_status stats_rec(struct stats_ctx *c, unsigned lvl, uint64_t table,
+			    uint64_t base, uint64_t lo, uint64_t hi,
+			    uint64_t *mapped, uint64_t *present,
+			    struct kmd_err *err)
+{
+	struct kmd *k = c->k;
+	const struct paging *pg = &k->pg;
+	unsigned shift = pg->shift[lvl];
+	uint64_t span = 1ull << shift;
+	size_t tsize = (size_t)pg->entry_size << pg->bits[lvl];
+	uint8_t *buf;
+	struct kmd_err rerr;
+	kmd_status st = KMD_OK;
+
+	for (unsigned a = 0; a < lvl; a++)
+		if (c->path[a] == table)
+			return loop_error(k, lvl, table, a, err);
+	c->path[lvl] = table;
+
+	buf = malloc(tsize);
+	if (!buf)
+		return kmd_err_nomem(err);
+	if (dump_read(k->dump, table, buf, tsize, &rerr)) {
+		if (!c->warned) {
+			kmd_warn(k, "%s table at 0x%llx is not in the dump; its mappings are not counted",
+				 pg->name[lvl], (unsigned long long)table);
+			c->warned = true;
+		}
+		free(buf);
+		return KMD_OK;
+	}
+	for (uint64_t i = (lo - base) >> shift; i <= (hi - base) >> shift; i++) {
+		uint64_t ebase = base + (i << shift);
+		uint64_t elast = ebase + span - 1;
+		uint64_t clo = lo > ebase ? lo : ebase;
+		uint64_t chi = hi < elast ? hi : elast;
+		bool full = clo == ebase && chi == elast;
+		uint64_t entry = read_entry(pg, buf + i * pg->entry_size);
+		struct pte_info pi;
+
+		k->arch->decode(k, lvl, entry, &pi);
+		if (!pi.present)
+			continue;
+		if (pi.leaf) {
+			uint64_t n = chi - clo + 1;
+			*mapped += n;
+			*present += dump_present_bytes(k->dump,
+						       pi.pa + (clo - ebase), n);
+			continue;
+		}
+		if (lvl + 1 >= pg->levels)
+			continue; /* decode said "table" at the last level */
+		uint64_t key = pi.pa * 8 + lvl + 2;
+		if (full && c->memo_cap) {
+			struct memo_slot *s = memo_find(c, key);
+			if (s->key) {
+				*mapped += s->mapped;
+				*present += s->present;
+				continue;
+			}
+		}
+		uint64_t m = 0, p = 0;
+		st = stats_rec(c, lvl + 1, pi.pa, ebase, clo, chi, &m, &p, err);
+		if (st)
+			break;
+		*mapped += m;
+		*present += p;
+		if (full && (st = memo_put(c, key, m, p, err)))
+			break;
+	}
+	free(buf);
+	return st;
+}
+
+kmd_status walk_stats(struct kmd *k, uint64_t start, uint64_t end,
+		      uint64_t *mapped, uint64_t *present, struct kmd_err *err)
+{
+	const struct paging *pg = &k->pg;
+	unsigned total = pg->shift[0] + pg->bits[0];
+	uint64_t mask = total >= 64 ? ~0ull : (1ull << total) - 1;
+	struct stats_ctx c = { .k = k };
+	uint64_t last = end - 1; /* end 0 = top: last = ~0 */
+	kmd_status st;
+
+	*mapped = *present = 0;
+	if (end != 0 && end <= start)
+		return KMD_OK;
+	/* Work in the walk's index space: drop sign-extension bits.  A
+	 * region never crosses the canonical hole, so this is monotonic. */
+	st = stats_rec(&c, 0, pg->root, 0, start & mask, last & mask, mapped,
+		       present, err);
+	free(c.memo);
+	return st;
+}
