@@ -106,8 +106,19 @@ const char *kmd_fate_str(enum kmd_fate fate);
 /* Where a physical byte is in the dump file. */
 struct kmd_loc {
 	enum kmd_fate fate;  /* KMD_MAPPED, KMD_EXCLUDED or KMD_NOT_IN_DUMP */
-	uint64_t offset;     /* file offset of the byte, when KMD_MAPPED */
-	uint64_t run;        /* bytes from here on with the same fate/layout */
+	uint64_t run;        /* bytes from here on with the same fate */
+	const char *path;    /* the file holding it (split dumps have several) */
+	/* For KMD_MAPPED: if !compressed, OFFSET is the byte's file offset.
+	 * If compressed, OFFSET and RECORD_SIZE are the page record's, CODEC
+	 * names its compression and PAGE_OFFSET is the byte's offset within
+	 * the decompressed page. */
+	uint64_t offset;
+	bool compressed;
+	const char *codec;
+	uint64_t record_size;
+	uint64_t page_offset;
+	/* For KMD_NOT_IN_DUMP and KMD_EXCLUDED: why, or NULL. */
+	const char *why;
 };
 
 #define KMD_MAX_LEVELS 5

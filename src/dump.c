@@ -12,6 +12,7 @@
 
 static const struct dump_format *const formats[] = {
 	&dump_format_elf,
+	&dump_format_kdump,
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
@@ -24,46 +25,68 @@ bool dump_probe(const uint8_t *head, size_t len)
 	return false;
 }
 
-kmd_status dump_open(struct dump **out, const char *path, struct kmd_err *err)
+kmd_status dump_map_file(struct dump_file *f, const char *path,
+			 struct kmd_err *err)
 {
-	struct dump *d;
 	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->path = strdup(path);
+	if (!f->path)
+		return kmd_err_nomem(err);
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
+				   strerror(errno));
+	if (fstat(f->fd, &st) < 0)
+		return kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
+				   strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return kmd_err_set(err, KMD_ERR_IO, "%s: not a regular file",
+				   path);
+	f->size = (uint64_t)st.st_size;
+	if (f->size == 0)
+		return kmd_err_set(err, KMD_ERR_CORRUPT, "%s: empty file", path);
+	f->map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+	if (f->map == MAP_FAILED) {
+		f->map = NULL;
+		return kmd_err_set(err, KMD_ERR_IO, "%s: mmap: %s", path,
+				   strerror(errno));
+	}
+	return KMD_OK;
+}
+
+void dump_unmap_file(struct dump_file *f)
+{
+	if (f->map)
+		munmap((void *)f->map, f->size);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	f->map = NULL;
+	f->fd = -1;
+	f->path = NULL;
+}
+
+kmd_status dump_open(struct dump **out, const char *const *paths,
+		     unsigned npaths, struct kmd_err *err)
+{
+	struct dump_file main;
+	struct dump *d;
 	kmd_status s;
 
 	d = calloc(1, sizeof(*d));
-	if (!d || !(d->path = strdup(path))) {
-		free(d);
+	if (!d)
 		return kmd_err_nomem(err);
-	}
 	d->fd = -1;
-	d->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (d->fd < 0) {
-		s = kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
-				strerror(errno));
+	s = dump_map_file(&main, paths[0], err);
+	d->path = main.path;
+	d->fd = main.fd;
+	d->map = main.map;
+	d->size = main.size;
+	if (s)
 		goto fail;
-	}
-	if (fstat(d->fd, &st) < 0) {
-		s = kmd_err_set(err, KMD_ERR_IO, "%s: %s", path,
-				strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		s = kmd_err_set(err, KMD_ERR_IO, "%s: not a regular file",
-				path);
-		goto fail;
-	}
-	d->size = (uint64_t)st.st_size;
-	if (d->size == 0) {
-		s = kmd_err_set(err, KMD_ERR_CORRUPT, "%s: empty file", path);
-		goto fail;
-	}
-	d->map = mmap(NULL, d->size, PROT_READ, MAP_PRIVATE, d->fd, 0);
-	if (d->map == MAP_FAILED) {
-		d->map = NULL;
-		s = kmd_err_set(err, KMD_ERR_IO, "%s: mmap: %s", path,
-				strerror(errno));
-		goto fail;
-	}
 	for (size_t i = 0; i < NFORMATS; i++) {
 		if (formats[i]->probe(d->map, d->size)) {
 			d->fmt = formats[i];
@@ -72,12 +95,41 @@ kmd_status dump_open(struct dump **out, const char *path, struct kmd_err *err)
 	}
 	if (!d->fmt) {
 		s = kmd_err_set(err, KMD_ERR_CORRUPT,
-				"%s: not a crash dump in a known format", path);
+				"%s: not a crash dump in a known format",
+				paths[0]);
 		goto fail;
 	}
+	if (npaths > 1) {
+		if (!d->fmt->multi_file) {
+			s = kmd_err_set(err, KMD_ERR_ARG,
+					"%s: only split kdump-compressed dumps come in several files",
+					paths[1]);
+			goto fail;
+		}
+		d->extra = calloc(npaths - 1, sizeof(*d->extra));
+		if (!d->extra) {
+			s = kmd_err_nomem(err);
+			goto fail;
+		}
+		for (unsigned i = 1; i < npaths; i++) {
+			d->nextra++;
+			s = dump_map_file(&d->extra[i - 1], paths[i], err);
+			if (s)
+				goto fail;
+			if (!d->fmt->probe(d->extra[i - 1].map,
+					   d->extra[i - 1].size)) {
+				s = kmd_err_set(err, KMD_ERR_ARG,
+						"%s: not a %s file like %s",
+						paths[i], d->fmt->name, paths[0]);
+				goto fail;
+			}
+		}
+	}
+	d->format_name = d->fmt->name;
 	s = d->fmt->open(d, err);
 	if (s) {
-		kmd_err_wrap(err, "%s", path);
+		if (!strstr(err->msg, d->path))
+			kmd_err_wrap(err, "%s", d->path);
 		goto fail;
 	}
 	*out = d;
@@ -89,23 +141,30 @@ fail:
 
 void dump_close(struct dump *d)
 {
+	struct dump_file main;
+
 	if (!d)
 		return;
 	if (d->fmt && d->fmt->close)
 		d->fmt->close(d);
-	if (d->map)
-		munmap((void *)d->map, d->size);
-	if (d->fd >= 0)
-		close(d->fd);
+	for (unsigned i = 0; i < d->nextra; i++)
+		dump_unmap_file(&d->extra[i]);
+	free(d->extra);
+	main.path = d->path;
+	main.fd = d->fd;
+	main.map = d->map;
+	main.size = d->size;
+	dump_unmap_file(&main);
 	free(d->vmcoreinfo);
 	free(d->cpus);
 	free(d->vmaps);
-	free(d->path);
 	free(d);
 }
 
 void dump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 {
+	memset(loc, 0, sizeof(*loc));
+	loc->path = d->path;
 	d->fmt->locate(d, pa, loc);
 	if (loc->run == 0)
 		loc->run = 1;
@@ -116,6 +175,9 @@ kmd_status dump_read(struct dump *d, uint64_t pa, void *buf, size_t size,
 {
 	uint8_t *out = buf;
 
+	if (d->fmt->read)
+		return d->fmt->read(d, pa, buf, size, err);
+	/* Uncompressed formats: copy straight from the mapping. */
 	while (size) {
 		struct kmd_loc loc;
 		uint64_t n;

@@ -5,7 +5,9 @@
  *   probe  - does this file look like mine? (cheap, header only)
  *   open   - parse headers and index the physical memory it holds
  *   locate - the fate of a physical address and where it is in the file
+ *   read   - copy physical memory (decompressing pages as needed)
  *   close  - free its private state
+ * A format that spans several files (split dump sets) gets them all.
  * Everything above this layer speaks physical addresses only.
  */
 #ifndef KMD_DUMP_H
@@ -27,7 +29,10 @@ struct dump_format {
 	 * PA on share the fate and (for KMD_MAPPED) are contiguous in the
 	 * file. */
 	void (*locate)(struct dump *d, uint64_t pa, struct kmd_loc *loc);
+	kmd_status (*read)(struct dump *d, uint64_t pa, void *buf, size_t size,
+			   struct kmd_err *err);
 	void (*close)(struct dump *d);
+	bool multi_file; /* accepts several files (split dumps) */
 };
 
 /* Per-CPU register state found in notes (NT_PRSTATUS, QEMU). */
@@ -35,6 +40,13 @@ struct dump_cpu {
 	bool has_cr3;
 	uint64_t cr3;
 	uint64_t cr4;
+};
+
+struct dump_file {
+	char *path;
+	int fd;
+	const uint8_t *map;
+	uint64_t size;
 };
 
 /* A physical range that the dump also labels with a virtual address
@@ -47,10 +59,14 @@ struct dump_vmap {
 
 struct dump {
 	const struct dump_format *fmt;
-	char *path;
+	char *path;           /* the first file; the one errors name */
 	int fd;
 	const uint8_t *map;   /* whole file, read-only mapping */
 	uint64_t size;
+	/* Further files of a split set (path, map, size each). */
+	struct dump_file *extra;
+	unsigned nextra;
+	const char *format_name; /* e.g. "kdump-compressed (flattened)" */
 
 	/* Filled by the format's open. */
 	char *vmcoreinfo;     /* NUL-terminated copy, or NULL */
@@ -58,7 +74,9 @@ struct dump {
 	unsigned machine;     /* ELF e_machine value, 0 if unknown */
 	unsigned word_size;   /* 4 or 8, from the container, 0 if unknown */
 	bool incomplete;
-	char incomplete_why[128];
+	char incomplete_why[160];
+	bool has_phys_base;   /* the container records phys_base */
+	uint64_t phys_base;
 	struct dump_cpu *cpus;
 	unsigned ncpus;
 	struct dump_vmap *vmaps;
@@ -68,8 +86,9 @@ struct dump {
 
 /* Does the file start like a dump of any known format? */
 bool dump_probe(const uint8_t *head, size_t len);
-kmd_status dump_open(struct dump **out, const char *path,
-		     struct kmd_err *err);
+/* Open one dump, or the parts of a split set. */
+kmd_status dump_open(struct dump **out, const char *const *paths,
+		     unsigned npaths, struct kmd_err *err);
 void dump_close(struct dump *d);
 
 void dump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc);
@@ -87,6 +106,12 @@ kmd_status dump_set_vmcoreinfo(struct dump *d, const char *text, size_t len,
 			       struct kmd_err *err);
 
 extern const struct dump_format dump_format_elf;
+extern const struct dump_format dump_format_kdump;
+
+/* Map a file read-only. */
+kmd_status dump_map_file(struct dump_file *f, const char *path,
+			 struct kmd_err *err);
+void dump_unmap_file(struct dump_file *f);
 
 /* Little-endian loads from a byte buffer. */
 static inline uint16_t get_le16(const uint8_t *p)
@@ -101,6 +126,13 @@ static inline uint32_t get_le32(const uint8_t *p)
 static inline uint64_t get_le64(const uint8_t *p)
 {
 	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+static inline uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 #endif

@@ -137,6 +137,11 @@ static kmd_status parse_notes(struct dump *d, uint64_t off, uint64_t size,
 		const char *name = (const char *)p + name_off;
 		const uint8_t *desc = p + desc_off;
 
+		/* Zero fill after the last note (kexec-tools' fixed-size
+		 * crash_notes buffers): the kernel's own parser stops at
+		 * n_namesz == 0 (fs/proc/vmcore.c), and so do we. */
+		if (namesz == 0)
+			break;
 		if (desc_off > size || next > size + 3 ||
 		    descsz > size - desc_off)
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
@@ -308,19 +313,19 @@ static void elf_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 				loc->offset = sg->offset + rel;
 				loc->run = sg->avail - rel;
 			} else if (rel < sg->filesz) {
-				loc->fate = KMD_NOT_IN_DUMP; /* file cut short */
-				loc->offset = 0;
+				loc->fate = KMD_NOT_IN_DUMP;
+				loc->why = "past the end of the truncated file";
 				loc->run = sg->filesz - rel;
 			} else {
 				loc->fate = KMD_EXCLUDED;
-				loc->offset = 0;
+				loc->why = "page left out of the dump (PT_LOAD p_filesz < p_memsz)";
 				loc->run = sg->memsz - rel;
 			}
 			return;
 		}
 	}
 	loc->fate = KMD_NOT_IN_DUMP;
-	loc->offset = 0;
+	loc->why = "no PT_LOAD segment covers it";
 	loc->run = lo < e->nseg ? e->seg[lo].paddr - pa : -pa;
 }
 

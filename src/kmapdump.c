@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kmapdump.h"
 
@@ -18,10 +19,11 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmapdump [regions] [--json] [--force] VMCORE VMLINUX\n"
-	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE VMLINUX ADDR... | -\n"
+	fputs("usage: kmapdump [regions] [--json] [--force] VMCORE... VMLINUX\n"
+	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE... VMLINUX ADDR... | -\n"
 	      "\n"
-	      "VMCORE is a crash dump (ELF); VMLINUX the matching kernel image\n"
+	      "VMCORE is a crash dump (ELF or kdump-compressed; all parts of a\n"
+	      "split dump); VMLINUX the matching kernel image\n"
 	      "(ideally with debug info) or a System.map-style symbol file; the\n"
 	      "two may come in either order.  ADDR is hex (0x optional) or\n"
 	      "symbol[+offset]; '-' reads addresses from standard input.\n"
@@ -216,10 +218,24 @@ static void print_xlat_json(kmd_t *k, const char *input, bool parsed,
 	printf(",\"region\":");
 	json_str(stdout, x->region);
 	printf(",\"file\":");
-	if (x->fate == KMD_MAPPED)
-		printf("{\"offset\":%" PRIu64 "}", x->loc.offset);
-	else
+	if (x->fate != KMD_MAPPED) {
 		printf("null");
+	} else if (!x->loc.compressed) {
+		printf("{\"offset\":%" PRIu64, x->loc.offset);
+	} else {
+		printf("{\"offset\":null,\"record_offset\":%" PRIu64
+		       ",\"record_size\":%" PRIu64 ",\"codec\":\"%s\","
+		       "\"page_offset\":%" PRIu64,
+		       x->loc.offset, x->loc.record_size, x->loc.codec,
+		       x->loc.page_offset);
+	}
+	if (x->fate == KMD_MAPPED) {
+		if (x->loc.path && strcmp(x->loc.path, kmd_info(k)->dump_path)) {
+			printf(",\"path\":");
+			json_str(stdout, x->loc.path);
+		}
+		printf("}");
+	}
 	if (x->reason[0]) {
 		printf(",\"reason\":");
 		json_str(stdout, x->reason);
@@ -268,7 +284,14 @@ static void print_xlat_text(kmd_t *k, const char *input, bool parsed,
 	else
 		printf("0x%-16" PRIx64 "  %-4s", x->pa, page_size_str(x->page_size));
 	printf("  %-14s", x->region ? x->region : "-");
-	if (x->fate == KMD_MAPPED)
+	if (x->fate == KMD_MAPPED && x->loc.path &&
+	    strcmp(x->loc.path, kmd_info(k)->dump_path))
+		printf("  in %s", x->loc.path);
+	if (x->fate == KMD_MAPPED && x->loc.compressed)
+		printf("  %s record at 0x%" PRIx64 " (%" PRIu64 " bytes) +0x%" PRIx64,
+		       x->loc.codec, x->loc.offset, x->loc.record_size,
+		       x->loc.page_offset);
+	else if (x->fate == KMD_MAPPED)
 		printf("  file offset 0x%" PRIx64, x->loc.offset);
 	else if (x->reason[0])
 		printf("  %s", x->reason);
@@ -399,12 +422,21 @@ int main(int argc, char **argv)
 		else if (strcmp(pos[i], "--force") == 0) o.force = true;
 		else rest[nrest++] = pos[i];
 	}
-	nfiles = 2;
-	if (nrest < nfiles || (strcmp(cmd, "regions") == 0 && nrest != 2) ||
-	    (strcmp(cmd, "vtop") == 0 && nrest < 3)) {
+	/* Files first (a split dump has several), then addresses: for vtop
+	 * the files are the leading arguments that name existing files. */
+	if (strcmp(cmd, "vtop") == 0) {
+		while (nfiles < nrest && strcmp(rest[nfiles], "-") != 0 &&
+		       access(rest[nfiles], F_OK) == 0)
+			nfiles++;
+	} else {
+		nfiles = nrest;
+	}
+	if (nfiles < 2 || (strcmp(cmd, "vtop") == 0 && nrest <= nfiles)) {
 		fprintf(stderr, "kmapdump: %s\n",
 			strcmp(cmd, "vtop") == 0 && nrest == 2 ?
 				"vtop needs at least one ADDR (or -)" :
+				nfiles < 2 && nfiles < nrest ?
+				"expected VMCORE and VMLINUX (a file does not exist?)" :
 				"expected VMCORE and VMLINUX");
 		usage(stderr);
 		free(rest);
@@ -417,7 +449,7 @@ int main(int argc, char **argv)
 		return err.status == KMD_ERR_ARG ? EXIT_USAGE : EXIT_INPUT;
 	}
 	if (strcmp(cmd, "vtop") == 0)
-		rc = cmd_vtop(k, &o, rest + 2, nrest - 2);
+		rc = cmd_vtop(k, &o, rest + nfiles, nrest - nfiles);
 	else
 		rc = cmd_regions(k, &o);
 	if (fflush(stdout) != 0 && rc == EXIT_OK)

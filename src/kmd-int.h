@@ -46,6 +46,9 @@ struct arch_ops {
 	void (*flags)(const struct kmd *k, unsigned level, uint64_t entry,
 		      char *buf, size_t size);
 	bool (*canonical)(const struct kmd *k, uint64_t va);
+	/* Optional: finish region bounds that need costly lookups (DWARF);
+	 * called once, the first time regions are used. */
+	void (*finish_regions)(struct kmd *k);
 };
 
 #define KMD_MAX_REGIONS 32
@@ -59,6 +62,7 @@ struct kmd {
 	struct paging pg;
 	struct kmd_region regions[KMD_MAX_REGIONS];
 	size_t nregions;
+	bool regions_done;
 	char warning[256];
 	void *arch_priv;
 };

@@ -145,43 +145,59 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 		    unsigned flags, struct kmd_err *err)
 {
 	const char *dump_path = NULL, *kern_path = NULL;
+	const char **dump_paths;
+	unsigned ndumps = 0;
 	enum file_kind kern_kind = FILE_UNKNOWN;
 	struct kmd *k;
 	kmd_status st;
 	int64_t pagesize;
 
 	kmd_err_clear(err);
+	dump_paths = calloc(npaths > 0 ? (size_t)npaths : 1, sizeof(*dump_paths));
+	if (!dump_paths)
+		return kmd_err_nomem(err);
 	for (int i = 0; i < npaths; i++) {
 		enum file_kind kind;
 		st = classify(paths[i], &kind, err);
-		if (st)
+		if (st) {
+			free(dump_paths);
 			return st;
-		if (kind == FILE_DUMP && !dump_path) {
-			dump_path = paths[i];
+		}
+		if (kind == FILE_DUMP) {
+			/* Several dumps: the parts of a split set. */
+			if (!dump_path)
+				dump_path = paths[i];
+			dump_paths[ndumps++] = paths[i];
 		} else if ((kind == FILE_VMLINUX || kind == FILE_SYMTEXT) &&
 			   !kern_path) {
 			kern_path = paths[i];
 			kern_kind = kind;
 		} else if (kind == FILE_UNKNOWN) {
+			free(dump_paths);
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "%s: neither a crash dump nor a vmlinux or symbol file",
 					   paths[i]);
 		} else {
+			free(dump_paths);
 			return kmd_err_set(err, KMD_ERR_ARG,
-					   "%s: more than one %s given", paths[i],
-					   kind == FILE_DUMP ? "dump" : "kernel");
+					   "%s: more than one kernel given",
+					   paths[i]);
 		}
 	}
-	if (!dump_path)
-		return kmd_err_set(err, KMD_ERR_ARG, "no crash dump given");
-	if (!kern_path)
-		return kmd_err_set(err, KMD_ERR_ARG,
+	if (!dump_path || !kern_path) {
+		free(dump_paths);
+		return kmd_err_set(err, KMD_ERR_ARG, !dump_path ?
+				   "no crash dump given" :
 				   "no vmlinux or symbol file given");
+	}
 
 	k = calloc(1, sizeof(*k));
-	if (!k)
+	if (!k) {
+		free(dump_paths);
 		return kmd_err_nomem(err);
-	st = dump_open(&k->dump, dump_path, err);
+	}
+	st = dump_open(&k->dump, dump_paths, ndumps, err);
+	free(dump_paths);
 	if (st)
 		goto fail;
 	st = kern_kind == FILE_VMLINUX ?
@@ -202,7 +218,7 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 	k->info.dump_path = k->dump->path;
 	k->info.kernel_path = k->syms->path;
 	k->info.kernel_source = k->syms->kind;
-	k->info.format = k->dump->fmt->name;
+	k->info.format = k->dump->format_name;
 	k->info.incomplete = k->dump->incomplete;
 	k->info.release = vmci_get(&k->vmci, "OSRELEASE");
 	if (!k->info.release)
@@ -274,18 +290,37 @@ const struct kmd_info *kmd_info(const kmd_t *k)
 	return &k->info;
 }
 
+/* Region bounds that need DWARF are settled on first use, so that a
+ * vtop of a direct-map address never pays for them. */
+static void regions_finish(const kmd_t *kc)
+{
+	kmd_t *k = (kmd_t *)kc;
+
+	if (k->regions_done)
+		return;
+	k->regions_done = true;
+	if (k->arch->finish_regions)
+		k->arch->finish_regions(k);
+}
+
 size_t kmd_region_count(const kmd_t *k)
 {
+	regions_finish(k);
 	return k->nregions;
 }
 
 const struct kmd_region *kmd_region(const kmd_t *k, size_t i)
 {
+	regions_finish(k);
 	return i < k->nregions ? &k->regions[i] : NULL;
 }
 
 static const char *region_of(const struct kmd *k, uint64_t va)
 {
+	/* Only the last region (fixmap) has a lazily found start; an
+	 * address below the one before it needs no lookup. */
+	if (k->nregions && va >= k->regions[k->nregions - 1].start)
+		regions_finish(k);
 	for (size_t i = 0; i < k->nregions; i++) {
 		const struct kmd_region *r = &k->regions[i];
 		if (va >= r->start && (r->end == 0 || va < r->end))

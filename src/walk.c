@@ -83,14 +83,12 @@ kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
 			x->pa = pi.pa + (va & (x->page_size - 1));
 			dump_locate(k->dump, x->pa, &x->loc);
 			x->fate = x->loc.fate;
-			if (x->fate == KMD_EXCLUDED)
-				snprintf(x->reason, sizeof(x->reason),
-					 "page excluded from the dump");
-			else if (x->fate == KMD_NOT_IN_DUMP)
-				snprintf(x->reason, sizeof(x->reason),
-					 k->dump->incomplete ?
-						 "physical address not in the dump (the dump is incomplete)" :
-						 "physical address not in the dump");
+			if (x->fate != KMD_MAPPED)
+				snprintf(x->reason, sizeof(x->reason), "%s",
+					 x->loc.why ? x->loc.why :
+					 x->fate == KMD_EXCLUDED ?
+					 "page excluded from the dump" :
+					 "physical address not in the dump");
 			return KMD_OK;
 		}
 		table = pi.pa;

@@ -169,6 +169,11 @@ static kmd_status find_phys_base(struct kmd *k, struct x86_64 *a,
 		a->phys_base = (uint64_t)v;
 		return KMD_OK;
 	}
+	/* makedumpfile's sub-header records it too. */
+	if (k->dump->has_phys_base) {
+		a->phys_base = k->dump->phys_base;
+		return KMD_OK;
+	}
 	/* kdump's /proc/vmcore maps the kernel image with its real virtual
 	 * address in one PT_LOAD. */
 	for (size_t i = 0; i < k->dump->nvmaps; i++) {
@@ -215,7 +220,7 @@ static kmd_status add_regions(struct kmd *k, struct x86_64 *a,
 	uint64_t dm_size = l5 ? 32 * PiB : 64 * TiB;
 	uint64_t vm_size = l5 ? 12800 * TiB : 32 * TiB;
 	uint64_t vmemmap_size = l5 ? PiB / 2 : TiB;
-	uint64_t end, image_size, fix_start;
+	uint64_t end, image_size;
 	int64_t v;
 	kmd_status st;
 
@@ -262,22 +267,28 @@ static kmd_status add_regions(struct kmd *k, struct x86_64 *a,
 	ADD("modules", START_KERNEL_MAP + image_size, MODULES_END,
 	    "module mapping space");
 
-	/* FIXADDR_START = FIXADDR_TOP - (__end_of_permanent_fixed_addresses
-	 * << PAGE_SHIFT), an enum value only DWARF knows. */
-	struct kmd_err e2;
-	if (syms_constant(k->syms, "ENUM(__end_of_permanent_fixed_addresses)",
-			  "native_set_fixmap", &v, &e2) == KMD_OK && v > 0 &&
-	    (uint64_t)v < (FIXADDR_TOP - MODULES_END) >> 12) {
-		fix_start = FIXADDR_TOP - ((uint64_t)v << 12);
-	} else {
-		fix_start = MODULES_END;
-		kmd_warn(k, "fixmap size unknown (%s); fixmap region starts at MODULES_END",
-			 e2.msg);
-	}
-	ADD("fixmap", fix_start, FIXADDR_TOP + 4096,
+	/* The fixmap's start needs DWARF: see x86_64_finish_regions. */
+	ADD("fixmap", MODULES_END, FIXADDR_TOP + 4096,
 	    "fixmap, including the vsyscall page");
 #undef ADD
 	return KMD_OK;
+}
+
+/* FIXADDR_START = FIXADDR_TOP - (__end_of_permanent_fixed_addresses <<
+ * PAGE_SHIFT), an enum value only DWARF (or a symbol file) knows. */
+static void x86_64_finish_regions(struct kmd *k)
+{
+	struct kmd_region *fix = &k->regions[k->nregions - 1];
+	struct kmd_err err = { KMD_OK, "value out of range" };
+	int64_t v;
+
+	if (syms_constant(k->syms, "ENUM(__end_of_permanent_fixed_addresses)",
+			  "native_set_fixmap", &v, &err) == KMD_OK && v > 0 &&
+	    (uint64_t)v < (FIXADDR_TOP - MODULES_END) >> 12)
+		fix->start = FIXADDR_TOP - ((uint64_t)v << 12);
+	else
+		kmd_warn(k, "fixmap size unknown (%s); fixmap region starts at MODULES_END",
+			 err.msg);
 }
 
 static kmd_status x86_64_init(struct kmd *k, struct kmd_err *err)
@@ -355,4 +366,5 @@ const struct arch_ops arch_x86_64 = {
 	.decode = x86_64_decode,
 	.flags = x86_64_flags,
 	.canonical = x86_64_canonical,
+	.finish_regions = x86_64_finish_regions,
 };
