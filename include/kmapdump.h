@@ -57,6 +57,8 @@ typedef struct kmd kmd_t;
 
 enum kmd_open_flags {
 	KMD_OPEN_FORCE = 1 << 0, /* go on although vmlinux and dump disagree */
+	KMD_OPEN_DUMP_ONLY = 1 << 1, /* no kernel given: only the dump's own
+				      * facts and kmd_scan() are available */
 };
 
 /* Open a dump and its kernel.  PATHS holds the files in any order: exactly
@@ -177,6 +179,20 @@ const struct kmd_region *kmd_region(const kmd_t *k, size_t i);
  * physical memory is present in the dump file. */
 kmd_status kmd_region_stats(kmd_t *k, size_t i, uint64_t *mapped,
 			    uint64_t *present, struct kmd_err *err);
+
+/* ---- 5. Whole-dump checks -------------------------------------------- */
+
+/* Read (and decompress) every page the dump holds, once. */
+struct kmd_scan_result {
+	uint64_t pages;          /* page frames the dump describes */
+	uint64_t present_pages;  /* stored and readable */
+	uint64_t excluded_pages; /* left out by filtering */
+	uint64_t bad_pages;      /* stored but unreadable (corrupt, cut off) */
+	uint64_t bytes_read;     /* decompressed bytes */
+	char first_error[256];   /* the first bad page's error, or "" */
+};
+kmd_status kmd_scan(kmd_t *k, struct kmd_scan_result *out,
+		    struct kmd_err *err);
 
 const char *kmd_version(void);
 

@@ -75,6 +75,7 @@ struct dump {
 	unsigned word_size;   /* 4 or 8, from the container, 0 if unknown */
 	bool incomplete;
 	char incomplete_why[160];
+	uint64_t phys_end;    /* first physical address past all memory */
 	bool has_phys_base;   /* the container records phys_base */
 	uint64_t phys_base;
 	struct dump_cpu *cpus;

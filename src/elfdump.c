@@ -288,6 +288,9 @@ static kmd_status elf_open(struct dump *d, struct kmd_err *err)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "no PT_LOAD segments: the dump holds no memory");
 	qsort(e->seg, e->nseg, sizeof(*e->seg), seg_cmp);
+	for (size_t i = 0; i < e->nseg; i++)
+		if (e->seg[i].paddr + e->seg[i].memsz > d->phys_end)
+			d->phys_end = e->seg[i].paddr + e->seg[i].memsz;
 	return KMD_OK;
 }
 

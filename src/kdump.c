@@ -381,6 +381,7 @@ static kmd_status kdump_open(struct dump *d, struct kmd_err *err)
 			d->incomplete = true;
 	}
 	kd->max_mapnr = kd->parts[0].max_mapnr;
+	d->phys_end = kd->max_mapnr * kd->block_size;
 	if (kd->nparts > 1) {
 		for (unsigned i = 0; i < kd->nparts; i++)
 			if (!kd->parts[i].split)

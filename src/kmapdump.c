@@ -21,6 +21,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: kmapdump [regions] [--json] [--force] VMCORE... VMLINUX\n"
 	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE... VMLINUX ADDR... | -\n"
+	      "       kmapdump verify [--json] VMCORE... [VMLINUX]\n"
 	      "\n"
 	      "VMCORE is a crash dump (ELF or kdump-compressed; all parts of a\n"
 	      "split dump); VMLINUX the matching kernel image\n"
@@ -189,6 +190,44 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 	}
 	free(st);
 	return EXIT_OK;
+}
+
+/* ---- verify -------------------------------------------------------- */
+
+static int cmd_verify(kmd_t *k, const struct opts *o)
+{
+	const struct kmd_info *in = kmd_info(k);
+	struct kmd_scan_result r;
+	struct kmd_err err;
+
+	if (kmd_scan(k, &r, &err)) {
+		die_err(&err);
+		return EXIT_INPUT;
+	}
+	if (o->json) {
+		printf("{\"dump\":");
+		json_str(stdout, in->dump_path);
+		printf(",\"format\":");
+		json_str(stdout, in->format);
+		printf(",\"incomplete\":%s,\"pages\":%" PRIu64
+		       ",\"present_pages\":%" PRIu64 ",\"excluded_pages\":%" PRIu64
+		       ",\"bad_pages\":%" PRIu64 ",\"bytes_read\":%" PRIu64
+		       ",\"first_error\":",
+		       in->incomplete ? "true" : "false", r.pages,
+		       r.present_pages, r.excluded_pages, r.bad_pages,
+		       r.bytes_read);
+		json_str(stdout, r.first_error[0] ? r.first_error : NULL);
+		printf("}\n");
+	} else {
+		printf("dump:           %s (%s%s)\n", in->dump_path, in->format,
+		       in->incomplete ? ", INCOMPLETE" : "");
+		printf("page frames:    %" PRIu64 "\n", r.pages);
+		printf("present, read:  %" PRIu64 "\n", r.present_pages);
+		printf("excluded:       %" PRIu64 "\n", r.excluded_pages);
+		printf("unreadable:     %" PRIu64 "%s%s\n", r.bad_pages,
+		       r.bad_pages ? "  first: " : "", r.first_error);
+	}
+	return r.bad_pages ? EXIT_UNTRANSLATED : EXIT_OK;
 }
 
 /* ---- vtop ---------------------------------------------------------- */
@@ -393,7 +432,8 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	if (argc > 1 && (strcmp(argv[1], "regions") == 0 ||
-			 strcmp(argv[1], "vtop") == 0)) {
+			 strcmp(argv[1], "vtop") == 0 ||
+			 strcmp(argv[1], "verify") == 0)) {
 		cmd = argv[1];
 		argv++;
 		argc--;
@@ -431,7 +471,9 @@ int main(int argc, char **argv)
 	} else {
 		nfiles = nrest;
 	}
-	if (nfiles < 2 || (strcmp(cmd, "vtop") == 0 && nrest <= nfiles)) {
+	bool verify = strcmp(cmd, "verify") == 0;
+	if (nfiles < (verify ? 1 : 2) ||
+	    (strcmp(cmd, "vtop") == 0 && nrest <= nfiles)) {
 		fprintf(stderr, "kmapdump: %s\n",
 			strcmp(cmd, "vtop") == 0 && nrest == 2 ?
 				"vtop needs at least one ADDR (or -)" :
@@ -443,12 +485,15 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (kmd_open(&k, (const char *const *)rest, nfiles,
-		     o.force ? KMD_OPEN_FORCE : 0, &err)) {
+		     (o.force ? KMD_OPEN_FORCE : 0) |
+			     (verify ? KMD_OPEN_DUMP_ONLY : 0), &err)) {
 		die_err(&err);
 		free(rest);
 		return err.status == KMD_ERR_ARG ? EXIT_USAGE : EXIT_INPUT;
 	}
-	if (strcmp(cmd, "vtop") == 0)
+	if (verify)
+		rc = cmd_verify(k, &o);
+	else if (strcmp(cmd, "vtop") == 0)
 		rc = cmd_vtop(k, &o, rest + nfiles, nrest - nfiles);
 	else
 		rc = cmd_regions(k, &o);

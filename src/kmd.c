@@ -63,7 +63,7 @@ kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
 
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr)
 {
-	if (!syms_lookup(k->syms, name, addr))
+	if (!k->syms || !syms_lookup(k->syms, name, addr))
 		return false;
 	*addr += k->info.kaslr_offset;
 	return true;
@@ -184,7 +184,7 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 					   paths[i]);
 		}
 	}
-	if (!dump_path || !kern_path) {
+	if (!dump_path || (!kern_path && !(flags & KMD_OPEN_DUMP_ONLY))) {
 		free(dump_paths);
 		return kmd_err_set(err, KMD_ERR_ARG, !dump_path ?
 				   "no crash dump given" :
@@ -200,6 +200,26 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 	free(dump_paths);
 	if (st)
 		goto fail;
+	k->info.dump_path = k->dump->path;
+	k->info.format = k->dump->format_name;
+	k->info.incomplete = k->dump->incomplete;
+	k->info.page_size = 4096;
+	k->info.release = "";
+	k->info.arch = "unknown";
+	k->info.kernel_path = "";
+	k->info.kernel_source = "none";
+	if (!kern_path) {
+		/* Dump only: the facts the dump itself carries. */
+		if (k->dump->vmcoreinfo &&
+		    vmci_parse(&k->vmci, k->dump->vmcoreinfo, err) == KMD_OK) {
+			const char *rel = vmci_get(&k->vmci, "OSRELEASE");
+			if (rel)
+				k->info.release = rel;
+		}
+		kmd_err_clear(err);
+		*out = k;
+		return KMD_OK;
+	}
 	st = kern_kind == FILE_VMLINUX ?
 		     syms_open_vmlinux(&k->syms, kern_path, err) :
 		     syms_open_text(&k->syms, kern_path, err);
@@ -296,7 +316,7 @@ static void regions_finish(const kmd_t *kc)
 {
 	kmd_t *k = (kmd_t *)kc;
 
-	if (k->regions_done)
+	if (k->regions_done || !k->arch)
 		return;
 	k->regions_done = true;
 	if (k->arch->finish_regions)
@@ -352,6 +372,9 @@ kmd_status kmd_vtop(kmd_t *k, uint64_t va, struct kmd_xlat *x,
 
 	memset(x, 0, sizeof(*x));
 	x->va = va;
+	if (!k->arch)
+		return kmd_err_set(err, KMD_ERR_ARG,
+				   "translation needs the vmlinux or a symbol file");
 	if (!k->arch->canonical(k, va)) {
 		x->fate = KMD_INVALID;
 		x->region = "non-canonical";
@@ -372,6 +395,10 @@ void kmd_entry_flags(const kmd_t *k, const struct kmd_walk_step *step,
 {
 	unsigned level = 0;
 
+	if (!k->arch) {
+		snprintf(buf, size, "?");
+		return;
+	}
 	for (unsigned i = 0; i < k->pg.levels; i++)
 		if (k->pg.name[i] == step->level)
 			level = i;
