@@ -1,0 +1,1703 @@
+/*
+ * mkvmcore - synthetic x86_64 ELF vmcore generator for kmapdump tests.
+ *
+ * Usage: mkvmcore [-d OUTDIR] SPEC
+ *
+ * Writes into OUTDIR (default "."):
+ *   vmcore       ELF64 core file (ET_CORE, EM_X86_64, little-endian)
+ *   symbols      System.map style symbols file (link-time addresses)
+ *   probes.txt   the probe inputs, one per line (what kmapdump is given)
+ *   expect.jsonl expectations: one "meta" line, one "probe" line per probe,
+ *                one "regions" line.
+ *
+ * Every expected answer is computed from the spec's own list of mappings and
+ * PT_LOAD segments, never by reading back the page tables written.
+ *
+ * Spec format: one directive per line, '#' starts a comment.  Numbers are
+ * decimal or 0x-hex, may be negative, and may carry a K/M/G/T/P suffix
+ * (binary).  Address expressions are terms joined with '+' or '-':
+ *   NUMBER | @pob | @vmalloc | @vmemmap | SYMBOL (runtime VA = link + KASLR)
+ *   | pa:SYMBOL (physical address of a kernel-image symbol)
+ *   | @loopva (the VA routed through the 'loop' entry at every lower level)
+ *
+ * Directives (settings may appear anywhere; all maps are built first, then
+ * hole/loop/share lines in file order):
+ *   levels 4|5                     paging levels (5 also switches the default
+ *                                  bases to the 5-level ones)
+ *   kaslr EXPR                     KASLR offset (KERNELOFFSET)
+ *   phys_base EXPR                 signed; PA = kernel VA - 0xffffffff80000000
+ *                                  + phys_base for kernel-image addresses
+ *   page_offset_base EXPR / vmalloc_base EXPR / vmemmap_base EXPR
+ *                                  values stored in the kernel variables
+ *   sme_mask EXPR                  ORed into every page-table entry and
+ *                                  written as NUMBER(sme_mask)
+ *   tablebits                      set ignored bits 9-11 and 52 in non-leaf
+ *                                  entries
+ *   release STRING                 OSRELEASE (default 6.1.0-test)
+ *   sym NAME LINKADDR [TYPE]       add/override a symbol (link address)
+ *   symline TEXT                   extra raw line in the symbols file
+ *   fixmap_enum N                  ENUM(__end_of_permanent_fixed_addresses)=N
+ *                                  in the symbols file (else no such line)
+ *   stext_delta EXPR               symbols file _stext = real + delta (mismatch)
+ *   ptarea PA [PAGES]              where page-table pages are allocated
+ *                                  (default: the 255 pages after init_top_pgt)
+ *   kimage 2M|4K|off               kernel-image mapping _text.._end (default 2M)
+ *   map VA PA SIZE PGSZ [FLAGS]    leaf mappings of PGSZ 4K|2M|1G; FLAGS: nx,
+ *                                  pat (bit 12 on 2M/1G, bit 7 on 4K), ro,
+ *                                  sw (bits 9,10), hibits (bits 52,57,58),
+ *                                  user, noglobal, notpresent (bit 0 clear,
+ *                                  rest of the entry kept)
+ *   hole VA pgd|p4d|pud|pmd        non-present but non-zero entry at that level
+ *                                  (points at a decoy page of present-looking
+ *                                  entries)
+ *   share pgd|p4d|pud|pmd SRC DST  DST's entry becomes a copy of SRC's (shared
+ *                                  lower-level table); aliases are expected
+ *   loop pgd|pud|pmd VA            pgd: PGD entry -> PGD; pud: PUD entry -> its
+ *                                  own PUD page; pmd: PMD entry -> PGD (corrupt)
+ *   load PADDR SIZE [filesz=N] [vaddr=X]   one PT_LOAD (p_vaddr default
+ *                                  page_offset_base + PADDR)
+ *   loadrange PADDR COUNT SIZE [filesz=N] [stride=S]   COUNT PT_LOADs
+ *   align N                        file alignment of PT_LOAD data (default 4096)
+ *   notes KIND...                  one PT_NOTE segment; KIND = vmcoreinfo |
+ *                                  prstatus | qemu | xstate ("LINUX", odd
+ *                                  descsz) | pad (64 zero bytes) | pad60
+ *                                  (default: prstatus prstatus vmcoreinfo)
+ *   phdrs start|after-shdrs|end    program header table placement
+ *   phpad N                        with 'phdrs end': N extra bytes before them
+ *   pn_xnum                        e_phnum = PN_XNUM, real count in shdr[0].sh_info
+ *   truncate-load IDX BYTES        cut the file BYTES into load IDX's data
+ *   vmcoreinfo-extra TEXT          extra VMCOREINFO line
+ *   corrupt empty|notelf|ehdr-truncated|phoff-past-eof|class32
+ *   corrupt phnum N                claim N program headers
+ *   corrupt machine N              e_machine = N
+ *   corrupt msb|note-namesz-huge|note-descsz-huge|load-filesz-huge
+ *   corrupt phentsize N
+ *   expect-error [WORD]            every command must fail with exit 3 and one
+ *                                  stderr line naming the file (and WORD)
+ *   expect-sane                    only require sane behaviour: exit 0, 1 or 3,
+ *                                  no crash/hang, one stderr line if 3, JSON
+ *                                  on stdout otherwise
+ *   force-ok                       with --force the run must succeed and match
+ *                                  the probe/regions expectations
+ *   allow-missing                  do not insist that page tables and kernel
+ *                                  variables lie in dumped file data
+ *   probe TOKEN...                 TOKEN passed to kmapdump literally, except
+ *                                  '@EXPR' which is evaluated to 0x-hex here
+ *   probestep GROUP START COUNT STEP   COUNT probes, checked as one group
+ *   autoprobe                      first/middle/last byte of each mapping,
+ *                                  one byte after each, one byte in each hole
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef uint64_t u64;
+typedef int64_t s64;
+
+#define START_KERNEL_MAP 0xffffffff80000000ULL
+#define KERNEL_IMAGE_SIZE (1ULL << 30)
+#define PT_P (1ULL << 0)
+#define PT_RW (1ULL << 1)
+#define PT_US (1ULL << 2)
+#define PT_A (1ULL << 5)
+#define PT_D (1ULL << 6)
+#define PT_PSE (1ULL << 7)
+#define PT_G (1ULL << 8)
+#define PT_SW1 (1ULL << 9)
+#define PT_SW2 (1ULL << 10)
+#define PT_PAT_LARGE (1ULL << 12)
+#define PT_PAT_4K (1ULL << 7)
+#define PT_NX (1ULL << 63)
+#define PT_HIBITS ((1ULL << 52) | (1ULL << 57) | (1ULL << 58)) /* ignored/software */
+#define PT_ADDR 0x000ffffffffff000ULL
+
+static const char *spec_path;
+static int cur_line;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "mkvmcore: %s", spec_path ? spec_path : "");
+	if (cur_line)
+		fprintf(stderr, ":%d", cur_line);
+	fprintf(stderr, ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void *xrealloc(void *p, size_t sz)
+{
+	p = realloc(p, sz);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+#define PUSH(arr, n, cap, val) do { \
+	if ((n) == (cap)) { (cap) = (cap) ? (cap) * 2 : 16; \
+		(arr) = xrealloc((arr), (cap) * sizeof(*(arr))); } \
+	(arr)[(n)++] = (val); } while (0)
+
+/* ------------------------------------------------------------ settings */
+static int levels = 4;
+static u64 kaslr;
+static s64 phys_base;
+static u64 pob = 0xffff888000000000ULL;
+static u64 vmb = 0xffffc90000000000ULL;
+static u64 vmemb = 0xffffea0000000000ULL;
+static u64 sme_mask;
+static u64 table_extra; /* ignored bits set in non-leaf entries */
+static u64 phpad;
+static char *symlines;
+static size_t symlines_len;
+static char release[128] = "6.1.0-test";
+static long fixmap_enum = -1;
+static s64 stext_delta;
+static u64 ptarea_pa;
+static int ptarea_set;
+static u64 ptarea_pages = 255;
+static u64 kimage_pgsz = 2ULL << 20;
+static u64 load_align = 4096;
+static int phdr_pos; /* 0 start, 1 after-shdrs, 2 end */
+static int pn_xnum;
+static int trunc_load = -1;
+static u64 trunc_bytes;
+static int expect_error;
+static char expect_error_word[64];
+static int force_ok;
+static int expect_sane;
+static int allow_missing;
+static int autoprobe;
+static char *vmci_extra;
+static size_t vmci_extra_len;
+
+enum { C_NONE, C_EMPTY, C_NOTELF, C_EHDR_TRUNC, C_PHOFF_EOF, C_PHNUM, C_MACHINE, C_CLASS32,
+       C_MSB, C_PHENTSIZE, C_NOTE_NAMESZ, C_NOTE_DESCSZ, C_LOAD_HUGE };
+static int corrupt_kind;
+static u64 corrupt_arg;
+
+/* ------------------------------------------------------------ symbols */
+struct sym { char name[64]; u64 link; char type; };
+static struct sym *syms;
+static size_t nsyms, capsyms;
+
+static struct sym *find_sym(const char *name)
+{
+	for (size_t i = 0; i < nsyms; i++)
+		if (!strcmp(syms[i].name, name))
+			return &syms[i];
+	return NULL;
+}
+
+static void set_sym(const char *name, u64 link, char type)
+{
+	struct sym *s = find_sym(name);
+	if (!s) {
+		struct sym z;
+		memset(&z, 0, sizeof(z));
+		PUSH(syms, nsyms, capsyms, z);
+		s = &syms[nsyms - 1];
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	}
+	s->link = link;
+	s->type = type;
+}
+
+static void default_syms(void)
+{
+	/* A compact, fictional but plausible link-time layout. */
+	set_sym("_text", 0xffffffff81000000ULL, 'T');
+	set_sym("_stext", 0xffffffff81000000ULL, 'T');
+	set_sym("startup_64", 0xffffffff81000000ULL, 'T');
+	set_sym("do_one_initcall", 0xffffffff81001a40ULL, 'T');
+	set_sym("start_kernel", 0xffffffff81b41c20ULL, 'T');
+	set_sym("_etext", 0xffffffff81600000ULL, 'T');
+	set_sym("__pfx_schedule", 0xffffffff81609ff0ULL, 't');
+	set_sym("schedule.cold", 0xffffffff81700130ULL, 't');
+	set_sym("init_top_pgt", 0xffffffff81800000ULL, 'D');
+	set_sym("phys_base", 0xffffffff81910010ULL, 'D');
+	set_sym("vmemmap_base", 0xffffffff81a1c0c8ULL, 'D');
+	set_sym("vmalloc_base", 0xffffffff81a1c0d0ULL, 'D');
+	set_sym("page_offset_base", 0xffffffff81a1c0d8ULL, 'D');
+	set_sym("jiffies", 0xffffffff81a20000ULL, 'D');
+	set_sym("__bss_start", 0xffffffff81b00000ULL, 'B');
+	set_sym("_end", 0xffffffff81c00000ULL, 'B');
+	set_sym("fixed_percpu_data", 0x0ULL, 'A');
+	set_sym("__per_cpu_end", 0x2b000ULL, 'A');
+}
+
+static u64 sym_runtime(const char *name)
+{
+	struct sym *s = find_sym(name);
+	if (!s)
+		die("unknown symbol '%s'", name);
+	if (s->type == 'A')
+		return s->link;
+	return s->link + kaslr;
+}
+
+static u64 kva_to_pa(u64 va)
+{
+	return va - START_KERNEL_MAP + (u64)phys_base;
+}
+
+/* ------------------------------------------------------------ numbers */
+static int parse_num(const char *s, u64 *out)
+{
+	int neg = 0;
+	char *end;
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	u64 v = strtoull(s, &end, 0);
+	if (errno)
+		return -1;
+	int sh = 0;
+	switch (*end) {
+	case 'K': case 'k': sh = 10; end++; break;
+	case 'M': case 'm': sh = 20; end++; break;
+	case 'G': case 'g': sh = 30; end++; break;
+	case 'T': case 't': sh = 40; end++; break;
+	case 'P': case 'p': sh = 50; end++; break;
+	}
+	if (*end)
+		return -1;
+	v <<= sh;
+	*out = neg ? (u64)(-(s64)v) : v;
+	return 0;
+}
+
+static u64 num(const char *s)
+{
+	u64 v;
+	if (parse_num(s, &v))
+		die("bad number '%s'", s);
+	return v;
+}
+
+static u64 loop_va;
+static int loop_set;
+
+static u64 eval_term(const char *t)
+{
+	u64 v;
+	if (!parse_num(t, &v))
+		return v;
+	if (!strcmp(t, "@pob"))
+		return pob;
+	if (!strcmp(t, "@vmalloc"))
+		return vmb;
+	if (!strcmp(t, "@vmemmap"))
+		return vmemb;
+	if (!strcmp(t, "@loopva")) {
+		if (!loop_set)
+			die("@loopva used without a loop directive");
+		return loop_va;
+	}
+	if (!strncmp(t, "pa:", 3))
+		return kva_to_pa(sym_runtime(t + 3));
+	if (t[0] == '@' && t[1])
+		return eval_term(t + 1);
+	return sym_runtime(t);
+}
+
+static u64 eval(const char *expr)
+{
+	char buf[256], *p;
+	u64 acc = 0;
+	int sign = 1;
+	snprintf(buf, sizeof(buf), "%s", expr);
+	p = buf;
+	while (*p) {
+		char *q = p;
+		if (*q == '-' && q == buf) /* leading minus belongs to number */
+			q++;
+		while (*q && *q != '+' && !(*q == '-' && q != p))
+			q++;
+		char op = *q;
+		*q = 0;
+		if (!*p)
+			die("bad expression '%s'", expr);
+		u64 v = eval_term(p);
+		acc = sign > 0 ? acc + v : acc - v;
+		if (!op)
+			break;
+		sign = op == '+' ? 1 : -1;
+		p = q + 1;
+	}
+	return acc;
+}
+
+/* ------------------------------------------------------------ physical memory */
+struct ppage { u64 pfn; unsigned char *buf; };
+static struct ppage *pht;
+static size_t pht_cap = 1 << 16, pht_n;
+static u64 *pfn_list;
+static size_t npfn, cappfn;
+
+static unsigned char *phys_page(u64 pa, int create)
+{
+	u64 pfn = pa >> 12;
+	size_t h = (size_t)((pfn * 0x9e3779b97f4a7c15ULL) >> 40) & (pht_cap - 1);
+	if (!pht)
+		pht = xcalloc(pht_cap, sizeof(*pht));
+	for (;;) {
+		if (!pht[h].buf)
+			break;
+		if (pht[h].pfn == pfn)
+			return pht[h].buf;
+		h = (h + 1) & (pht_cap - 1);
+	}
+	if (!create)
+		return NULL;
+	if (pht_n * 2 >= pht_cap)
+		die("too many physical pages");
+	pht[h].pfn = pfn;
+	pht[h].buf = xcalloc(1, 4096);
+	pht_n++;
+	PUSH(pfn_list, npfn, cappfn, pfn);
+	return pht[h].buf;
+}
+
+static u64 *phys_u64(u64 pa)
+{
+	if (pa & 7)
+		die("unaligned 8-byte physical write at 0x%lx", (unsigned long)pa);
+	return (u64 *)(phys_page(pa, 1) + (pa & 4095));
+}
+
+static u64 umin(u64 a, u64 b) { return a < b ? a : b; }
+static u64 umax(u64 a, u64 b) { return a > b ? a : b; }
+
+/* ------------------------------------------------------------ page tables */
+struct map {
+	u64 va, pa, size, pgsz;
+	int nx, pat, ro, sw, user, noglobal, notpresent, hibits;
+};
+static struct map *maps;
+static size_t nmaps, capmaps;
+
+struct hole { u64 va; int shift; u64 start, size; };
+static struct hole *holes;
+static size_t nholes, capholes;
+
+static u64 pgd_pa;
+static u64 pt_next, pt_end;
+static u64 decoy_pa;
+
+static int shifts[5];
+static int nshifts;
+
+static u64 alloc_pt(void)
+{
+	if (pt_next >= pt_end)
+		die("page-table area exhausted (use 'ptarea PA PAGES')");
+	u64 pa = pt_next;
+	pt_next += 4096;
+	phys_page(pa, 1);
+	return pa;
+}
+
+static u64 canon(u64 va)
+{
+	int bits = levels == 5 ? 57 : 48;
+	if (va & (1ULL << (bits - 1)))
+		return va | ~((1ULL << bits) - 1);
+	return va & ((1ULL << bits) - 1);
+}
+
+static int is_canonical(u64 va)
+{
+	return canon(va) == va;
+}
+
+static const char *level_name(int shift)
+{
+	if (shift == 12) return "pte";
+	if (shift == 21) return "pmd";
+	if (shift == 30) return "pud";
+	if (shift == 39) return levels == 5 ? "p4d" : "pgd";
+	return "pgd";
+}
+
+/* Pointer to the entry for va at the table level with index shift
+ * target_shift, creating intermediate tables. *table_pa receives the PA of
+ * the table holding the entry. */
+static u64 *entry_ptr(u64 va, int target_shift, u64 *table_pa)
+{
+	u64 table = pgd_pa;
+	for (int i = 0; i < nshifts; i++) {
+		int s = shifts[i];
+		u64 *e = phys_u64(table + ((va >> s) & 511) * 8);
+		if (s == target_shift) {
+			if (table_pa)
+				*table_pa = table;
+			return e;
+		}
+		if (*e == 0) {
+			u64 t = alloc_pt();
+			*e = t | PT_P | PT_RW | PT_A | PT_D | sme_mask | table_extra;
+		} else if (!(*e & PT_P) || (*e & PT_PSE) || (*e & PT_ADDR & ~sme_mask) == pgd_pa) {
+			die("va 0x%lx: %s entry already used by a leaf/hole/loop",
+			    (unsigned long)va, level_name(s));
+		}
+		table = *e & PT_ADDR & ~sme_mask;
+	}
+	die("bad level shift %d", target_shift);
+	return NULL;
+}
+
+static int pgsz_shift(u64 pgsz)
+{
+	if (pgsz == 4096) return 12;
+	if (pgsz == (2ULL << 20)) return 21;
+	if (pgsz == (1ULL << 30)) return 30;
+	die("page size must be 4K, 2M or 1G");
+	return 0;
+}
+
+static void build_map(const struct map *m)
+{
+	int sh = pgsz_shift(m->pgsz);
+	if ((m->va | m->pa | m->size) & (m->pgsz - 1))
+		die("map 0x%lx: va/pa/size not aligned to page size",
+		    (unsigned long)m->va);
+	if (!is_canonical(m->va) || !is_canonical(m->va + m->size - 1))
+		die("map 0x%lx: not canonical", (unsigned long)m->va);
+	for (u64 off = 0; off < m->size; off += m->pgsz) {
+		u64 va = m->va + off;
+		u64 *e = entry_ptr(va, sh, NULL);
+		if (*e)
+			die("map 0x%lx: overlaps an existing mapping", (unsigned long)va);
+		u64 v = (m->pa + off) | PT_A | PT_D | sme_mask;
+		if (!m->notpresent)
+			v |= PT_P;
+		if (!m->ro)
+			v |= PT_RW;
+		if (!m->noglobal)
+			v |= PT_G;
+		if (m->user)
+			v |= PT_US;
+		if (m->sw)
+			v |= PT_SW1 | PT_SW2;
+		if (m->nx)
+			v |= PT_NX;
+		if (m->hibits)
+			v |= PT_HIBITS;
+		if (sh > 12)
+			v |= PT_PSE;
+		if (m->pat)
+			v |= sh > 12 ? PT_PAT_LARGE : PT_PAT_4K;
+		*e = v;
+	}
+}
+
+static int level_shift_by_name(const char *n)
+{
+	int top = levels == 5 ? 48 : 39;
+	if (!strcmp(n, "pgd")) return top;
+	if (!strcmp(n, "p4d")) {
+		if (levels != 5)
+			die("p4d level only exists with 5-level paging");
+		return 39;
+	}
+	if (!strcmp(n, "pud")) return 30;
+	if (!strcmp(n, "pmd")) return 21;
+	if (!strcmp(n, "pte")) return 12;
+	die("unknown level '%s'", n);
+	return 0;
+}
+
+static void build_hole(struct hole *h)
+{
+	u64 *e = entry_ptr(h->va, h->shift, NULL);
+	if (*e)
+		die("hole 0x%lx: %s entry already in use", (unsigned long)h->va,
+		    level_name(h->shift));
+	/* Not present, but looks like a table pointer (at a decoy page full
+	 * of present-looking entries): a walker ignoring bit 0 goes astray. */
+	*e = decoy_pa | PT_RW | PT_A | PT_D | sme_mask;
+	h->size = 1ULL << h->shift;
+	h->start = h->va & ~(h->size - 1);
+}
+
+/* ------------------------------------------------------------ loads & notes */
+struct load { u64 paddr, memsz, filesz, vaddr, off; int vaddr_set; };
+static struct load *loads;
+static size_t nloads, caploads;
+
+struct noteseg { int kinds[16]; int n; u64 off, len; unsigned char *buf; };
+static struct noteseg *notesegs;
+static size_t nnotesegs, capnotesegs;
+enum { N_VMCOREINFO, N_PRSTATUS, N_QEMU, N_XSTATE, N_PAD, N_PAD60 };
+
+struct probe { char *input; const char *group; };
+static struct probe *probes;
+static size_t nprobes, capprobes;
+
+
+static u64 file_size_final;
+
+/* ------------------------------------------------------------ spec parsing */
+struct line { int no; int argc; char *argv[32]; char *raw; };
+static struct line *lines;
+static size_t nlines, caplines;
+
+static void read_spec(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	int no = 0;
+	if (!f)
+		die("cannot open: %s", strerror(errno));
+	while (fgets(buf, sizeof(buf), f)) {
+		no++;
+		char *h = strchr(buf, '#');
+		if (h)
+			*h = 0;
+		struct line l;
+		memset(&l, 0, sizeof(l));
+		l.no = no;
+		l.raw = strdup(buf);
+		char *save, *tok = strtok_r(buf, " \t\r\n", &save);
+		while (tok) {
+			if (l.argc == 32)
+				die("line %d: too many words", no);
+			l.argv[l.argc++] = strdup(tok);
+			tok = strtok_r(NULL, " \t\r\n", &save);
+		}
+		if (l.argc)
+			PUSH(lines, nlines, caplines, l);
+	}
+	fclose(f);
+}
+
+static void need(const struct line *l, int min, int max)
+{
+	if (l->argc < min || l->argc > max)
+		die("'%s': wrong number of arguments", l->argv[0]);
+}
+
+static int kind_by_name(const char *n)
+{
+	if (!strcmp(n, "vmcoreinfo")) return N_VMCOREINFO;
+	if (!strcmp(n, "prstatus")) return N_PRSTATUS;
+	if (!strcmp(n, "qemu")) return N_QEMU;
+	if (!strcmp(n, "xstate")) return N_XSTATE;
+	if (!strcmp(n, "pad")) return N_PAD;
+	if (!strcmp(n, "pad60")) return N_PAD60;
+	die("unknown note kind '%s'", n);
+	return 0;
+}
+
+/* pass 1: scalar settings and symbols */
+static void pass1(void)
+{
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		const char *d = l->argv[0];
+		cur_line = l->no;
+		if (!strcmp(d, "levels")) {
+			need(l, 2, 2);
+			levels = (int)num(l->argv[1]);
+			if (levels != 4 && levels != 5)
+				die("levels must be 4 or 5");
+			if (levels == 5) {
+				pob = 0xff11000000000000ULL;
+				vmb = 0xffa0000000000000ULL;
+				vmemb = 0xffd4000000000000ULL;
+			}
+		} else if (!strcmp(d, "sym")) {
+			need(l, 3, 4);
+			set_sym(l->argv[1], num(l->argv[2]), l->argc > 3 ? l->argv[3][0] : 'D');
+		}
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		const char *d = l->argv[0];
+		cur_line = l->no;
+		if (!strcmp(d, "kaslr")) {
+			need(l, 2, 2); kaslr = eval(l->argv[1]);
+		} else if (!strcmp(d, "phys_base")) {
+			need(l, 2, 2); phys_base = (s64)eval(l->argv[1]);
+		}
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		const char *d = l->argv[0];
+		cur_line = l->no;
+		if (!strcmp(d, "page_offset_base")) {
+			need(l, 2, 2); pob = eval(l->argv[1]);
+		} else if (!strcmp(d, "vmalloc_base")) {
+			need(l, 2, 2); vmb = eval(l->argv[1]);
+		} else if (!strcmp(d, "vmemmap_base")) {
+			need(l, 2, 2); vmemb = eval(l->argv[1]);
+		} else if (!strcmp(d, "sme_mask")) {
+			need(l, 2, 2); sme_mask = eval(l->argv[1]);
+		} else if (!strcmp(d, "release")) {
+			need(l, 2, 2); snprintf(release, sizeof(release), "%s", l->argv[1]);
+		} else if (!strcmp(d, "fixmap_enum")) {
+			need(l, 2, 2); fixmap_enum = (long)num(l->argv[1]);
+		} else if (!strcmp(d, "stext_delta")) {
+			need(l, 2, 2); stext_delta = (s64)eval(l->argv[1]);
+		} else if (!strcmp(d, "ptarea")) {
+			need(l, 2, 3);
+			ptarea_pa = eval(l->argv[1]);
+			ptarea_set = 1;
+			if (l->argc > 2)
+				ptarea_pages = num(l->argv[2]);
+		} else if (!strcmp(d, "kimage")) {
+			need(l, 2, 2);
+			if (!strcmp(l->argv[1], "off"))
+				kimage_pgsz = 0;
+			else
+				kimage_pgsz = num(l->argv[1]);
+		} else if (!strcmp(d, "align")) {
+			need(l, 2, 2); load_align = num(l->argv[1]);
+			if (!load_align)
+				load_align = 1;
+		} else if (!strcmp(d, "phdrs")) {
+			need(l, 2, 2);
+			if (!strcmp(l->argv[1], "start")) phdr_pos = 0;
+			else if (!strcmp(l->argv[1], "after-shdrs")) phdr_pos = 1;
+			else if (!strcmp(l->argv[1], "end")) phdr_pos = 2;
+			else die("phdrs: start|after-shdrs|end");
+		} else if (!strcmp(d, "tablebits")) {
+			need(l, 1, 1);
+			table_extra = PT_SW1 | PT_SW2 | (1ULL << 11) | (1ULL << 52);
+		} else if (!strcmp(d, "phpad")) {
+			need(l, 2, 2); phpad = num(l->argv[1]);
+		} else if (!strcmp(d, "pn_xnum")) {
+			pn_xnum = 1;
+		} else if (!strcmp(d, "truncate-load")) {
+			need(l, 3, 3);
+			trunc_load = (int)num(l->argv[1]);
+			trunc_bytes = num(l->argv[2]);
+		} else if (!strcmp(d, "expect-error")) {
+			need(l, 1, 2);
+			expect_error = 1;
+			if (l->argc > 1)
+				snprintf(expect_error_word, sizeof(expect_error_word), "%s", l->argv[1]);
+		} else if (!strcmp(d, "expect-sane")) {
+			expect_sane = 1;
+		} else if (!strcmp(d, "force-ok")) {
+			force_ok = 1;
+		} else if (!strcmp(d, "allow-missing")) {
+			allow_missing = 1;
+		} else if (!strcmp(d, "autoprobe")) {
+			autoprobe = 1;
+		} else if (!strcmp(d, "symline")) {
+			char *r = strstr(l->raw, "symline") + strlen("symline");
+			while (*r == ' ' || *r == '\t')
+				r++;
+			size_t n = strcspn(r, "\r\n");
+			symlines = xrealloc(symlines, symlines_len + n + 2);
+			memcpy(symlines + symlines_len, r, n);
+			symlines_len += n;
+			symlines[symlines_len++] = '\n';
+			symlines[symlines_len] = 0;
+		} else if (!strcmp(d, "vmcoreinfo-extra")) {
+			char *r = strstr(l->raw, "vmcoreinfo-extra") + strlen("vmcoreinfo-extra");
+			while (*r == ' ' || *r == '\t')
+				r++;
+			size_t n = strcspn(r, "\r\n");
+			vmci_extra = xrealloc(vmci_extra, vmci_extra_len + n + 2);
+			memcpy(vmci_extra + vmci_extra_len, r, n);
+			vmci_extra_len += n;
+			vmci_extra[vmci_extra_len++] = '\n';
+			vmci_extra[vmci_extra_len] = 0;
+		} else if (!strcmp(d, "corrupt")) {
+			need(l, 2, 3);
+			const char *k = l->argv[1];
+			if (!strcmp(k, "empty")) corrupt_kind = C_EMPTY;
+			else if (!strcmp(k, "notelf")) corrupt_kind = C_NOTELF;
+			else if (!strcmp(k, "ehdr-truncated")) corrupt_kind = C_EHDR_TRUNC;
+			else if (!strcmp(k, "phoff-past-eof")) corrupt_kind = C_PHOFF_EOF;
+			else if (!strcmp(k, "class32")) corrupt_kind = C_CLASS32;
+			else if (!strcmp(k, "msb")) corrupt_kind = C_MSB;
+			else if (!strcmp(k, "note-namesz-huge")) corrupt_kind = C_NOTE_NAMESZ;
+			else if (!strcmp(k, "note-descsz-huge")) corrupt_kind = C_NOTE_DESCSZ;
+			else if (!strcmp(k, "load-filesz-huge")) corrupt_kind = C_LOAD_HUGE;
+			else if (!strcmp(k, "phentsize")) { need(l, 3, 3); corrupt_kind = C_PHENTSIZE; corrupt_arg = num(l->argv[2]); }
+			else if (!strcmp(k, "phnum")) { need(l, 3, 3); corrupt_kind = C_PHNUM; corrupt_arg = num(l->argv[2]); }
+			else if (!strcmp(k, "machine")) { need(l, 3, 3); corrupt_kind = C_MACHINE; corrupt_arg = num(l->argv[2]); }
+			else die("unknown corruption '%s'", k);
+		} else if (!strcmp(d, "notes")) {
+			struct noteseg ns;
+			memset(&ns, 0, sizeof(ns));
+			if (l->argc > 17)
+				die("too many notes in one segment");
+			for (int j = 1; j < l->argc; j++)
+				ns.kinds[ns.n++] = kind_by_name(l->argv[j]);
+			PUSH(notesegs, nnotesegs, capnotesegs, ns);
+		} else if (!strcmp(d, "levels") || !strcmp(d, "sym") || !strcmp(d, "kaslr") ||
+			   !strcmp(d, "phys_base") || !strcmp(d, "map") || !strcmp(d, "hole") ||
+			   !strcmp(d, "loop") || !strcmp(d, "load") || !strcmp(d, "probe") ||
+			   !strcmp(d, "loadrange") || !strcmp(d, "probestep") ||
+			   !strcmp(d, "share")) {
+			/* later passes */
+		} else {
+			die("unknown directive '%s'", d);
+		}
+	}
+	cur_line = 0;
+}
+
+static void parse_map(struct line *l)
+{
+	struct map m;
+	memset(&m, 0, sizeof(m));
+	if (l->argc < 5)
+		die("map VA PA SIZE PGSZ [flags]");
+	m.va = eval(l->argv[1]);
+	m.pa = eval(l->argv[2]);
+	m.size = eval(l->argv[3]);
+	m.pgsz = num(l->argv[4]);
+	for (int j = 5; j < l->argc; j++) {
+		const char *f = l->argv[j];
+		if (!strcmp(f, "nx")) m.nx = 1;
+		else if (!strcmp(f, "pat")) m.pat = 1;
+		else if (!strcmp(f, "ro")) m.ro = 1;
+		else if (!strcmp(f, "sw")) m.sw = 1;
+		else if (!strcmp(f, "user")) { m.user = 1; m.noglobal = 1; }
+		else if (!strcmp(f, "noglobal")) m.noglobal = 1;
+		else if (!strcmp(f, "notpresent")) m.notpresent = 1;
+		else if (!strcmp(f, "hibits")) m.hibits = 1;
+		else die("unknown map flag '%s'", f);
+	}
+	if (!m.size)
+		die("empty mapping");
+	PUSH(maps, nmaps, capmaps, m);
+}
+
+static void parse_load(struct line *l)
+{
+	struct load ld;
+	memset(&ld, 0, sizeof(ld));
+	if (l->argc < 3)
+		die("load PADDR SIZE [filesz=N] [vaddr=X]");
+	ld.paddr = eval(l->argv[1]);
+	ld.memsz = eval(l->argv[2]);
+	ld.filesz = ld.memsz;
+	for (int j = 3; j < l->argc; j++) {
+		if (!strncmp(l->argv[j], "filesz=", 7))
+			ld.filesz = eval(l->argv[j] + 7);
+		else if (!strncmp(l->argv[j], "vaddr=", 6)) {
+			ld.vaddr = eval(l->argv[j] + 6);
+			ld.vaddr_set = 1;
+		} else
+			die("unknown load option '%s'", l->argv[j]);
+	}
+	if (ld.filesz > ld.memsz)
+		die("filesz > memsz");
+	if (!ld.vaddr_set)
+		ld.vaddr = pob + ld.paddr;
+	PUSH(loads, nloads, caploads, ld);
+}
+
+/* loadrange PADDR COUNT SIZE [filesz=N] [stride=S] */
+static void parse_loadrange(struct line *l)
+{
+	if (l->argc < 4)
+		die("loadrange PADDR COUNT SIZE [filesz=N] [stride=S]");
+	u64 pa = eval(l->argv[1]), cnt = num(l->argv[2]), size = eval(l->argv[3]);
+	u64 filesz = size, stride = size;
+	for (int j = 4; j < l->argc; j++) {
+		if (!strncmp(l->argv[j], "filesz=", 7))
+			filesz = eval(l->argv[j] + 7);
+		else if (!strncmp(l->argv[j], "stride=", 7))
+			stride = eval(l->argv[j] + 7);
+		else
+			die("unknown loadrange option '%s'", l->argv[j]);
+	}
+	if (filesz > size || stride < size)
+		die("loadrange: bad filesz/stride");
+	for (u64 i = 0; i < cnt; i++) {
+		struct load ld;
+		memset(&ld, 0, sizeof(ld));
+		ld.paddr = pa + i * stride;
+		ld.memsz = size;
+		ld.filesz = filesz;
+		ld.vaddr = pob + ld.paddr;
+		PUSH(loads, nloads, caploads, ld);
+	}
+}
+
+static int cmp_load(const void *a, const void *b)
+{
+	const struct load *x = *(const struct load *const *)a, *y = *(const struct load *const *)b;
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+static void check_load_overlap(void)
+{
+	const struct load **v = xcalloc(nloads, sizeof(*v));
+	for (size_t i = 0; i < nloads; i++)
+		v[i] = &loads[i];
+	qsort(v, nloads, sizeof(*v), cmp_load);
+	for (size_t i = 1; i < nloads; i++)
+		if (v[i]->paddr < v[i - 1]->paddr + v[i - 1]->memsz)
+			die("load at 0x%lx overlaps another load", (unsigned long)v[i]->paddr);
+	free(v);
+}
+
+/* ------------------------------------------------------------ expectations */
+static const char *region_of(u64 va, u64 *rs, u64 *re);
+
+struct region { const char *name; u64 start, end; };
+static struct region regions[16];
+static int nregions;
+
+static void add_region(const char *n, u64 s, u64 e)
+{
+	regions[nregions].name = n;
+	regions[nregions].start = s;
+	regions[nregions].end = e;
+	nregions++;
+}
+
+
+static void build_regions(void)
+{
+	int l5 = levels == 5;
+	int pgdir_shift = l5 ? 48 : 39;
+	u64 TiB = 1ULL << 40;
+	if (l5)
+		add_region("guard-hole", 0xff00000000000000ULL, 0xff10000000000000ULL);
+	else
+		add_region("guard-hole", 0xffff800000000000ULL, 0xffff880000000000ULL);
+	u64 ldt = 0 - ((u64)240 << pgdir_shift);
+	add_region("ldt-remap", ldt, ldt + (1ULL << pgdir_shift));
+	add_region("direct-map", pob, umin(pob + (l5 ? 32 * 1024 * TiB : 64 * TiB), vmb));
+	add_region("vmalloc", vmb, umin(vmb + (l5 ? 12800 * TiB : 32 * TiB), vmemb));
+	add_region("vmemmap", vmemb, umin(vmemb + (l5 ? 512 * TiB : TiB), 0xfffffe0000000000ULL));
+	add_region("cpu-entry-area", 0xfffffe0000000000ULL, 0xfffffe8000000000ULL);
+	add_region("espfix", 0xffffff0000000000ULL, 0xffffff8000000000ULL);
+	add_region("efi", 0xffffffef00000000ULL, 0xffffffff00000000ULL);
+	add_region("kernel-text", START_KERNEL_MAP, START_KERNEL_MAP + KERNEL_IMAGE_SIZE);
+	add_region("modules", START_KERNEL_MAP + KERNEL_IMAGE_SIZE, 0xffffffffff000000ULL);
+	u64 fix_start = 0xffffffffff000000ULL;
+	if (fixmap_enum >= 0)
+		fix_start = 0xffffffffff7ff000ULL - ((u64)fixmap_enum << 12);
+	add_region("fixmap", fix_start, 0xffffffffff800000ULL);
+	/* sort by start */
+	for (int i = 1; i < nregions; i++)
+		for (int j = i; j > 0 && regions[j].start < regions[j - 1].start; j--) {
+			struct region t = regions[j];
+			regions[j] = regions[j - 1];
+			regions[j - 1] = t;
+		}
+}
+
+static const char *region_of(u64 va, u64 *rs, u64 *re)
+{
+	for (int i = 0; i < nregions; i++)
+		if (va >= regions[i].start && va < regions[i].end) {
+			if (rs) *rs = regions[i].start;
+			if (re) *re = regions[i].end;
+			return regions[i].name;
+		}
+	if (!is_canonical(va))
+		return "non-canonical";
+	if (va < (levels == 5 ? 0x0100000000000000ULL : 0x0000800000000000ULL))
+		return "user";
+	return NULL;
+}
+
+/* bytes of load data actually in the file (after truncation) */
+static u64 load_file_bytes(const struct load *ld)
+{
+	if (ld->off >= file_size_final)
+		return 0;
+	return umin(ld->filesz, file_size_final - ld->off);
+}
+
+/* number of bytes of PA range [pa, pa+len) backed by file data */
+static u64 present_in(u64 pa, u64 len)
+{
+	u64 tot = 0;
+	for (size_t i = 0; i < nloads; i++) {
+		u64 s = loads[i].paddr, e = s + load_file_bytes(&loads[i]);
+		u64 a = umax(s, pa), b = umin(e, pa + len);
+		if (a < b)
+			tot += b - a;
+	}
+	return tot;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static int is_hexstr(const char *s, u64 *v)
+{
+	const char *p = s;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (!*p || strlen(p) > 16)
+		return 0;
+	for (const char *q = p; *q; q++)
+		if (!isxdigit((unsigned char)*q))
+			return 0;
+	*v = strtoull(p, NULL, 16);
+	return 1;
+}
+
+/* kmapdump's documented address syntax, evaluated independently */
+static int parse_probe(const char *s, u64 *va)
+{
+	if (is_hexstr(s, va))
+		return 1;
+	char name[128];
+	const char *plus = strchr(s, '+');
+	size_t n = plus ? (size_t)(plus - s) : strlen(s);
+	if (!n || n >= sizeof(name))
+		return 0;
+	memcpy(name, s, n);
+	name[n] = 0;
+	if (!(isalpha((unsigned char)name[0]) || name[0] == '_' || name[0] == '.'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)name[i]) || name[i] == '_' || name[i] == '.'))
+			return 0;
+	struct sym *sy = find_sym(name);
+	if (!sy)
+		return 0;
+	u64 off = 0;
+	if (plus && !is_hexstr(plus + 1, &off))
+		return 0;
+	*va = (sy->type == 'A' ? sy->link : sy->link + kaslr) + off;
+	return 1;
+}
+
+static int all_mapped = 1;
+
+static void expect_probe(FILE *f, const char *input, const char *group)
+{
+	u64 va;
+	fprintf(f, "{\"kind\":\"probe\",\"input\":");
+	json_str(f, input);
+	if (group) {
+		fprintf(f, ",\"group\":");
+		json_str(f, group);
+	}
+	fprintf(f, ",\"expect\":{");
+	if (!parse_probe(input, &va)) {
+		all_mapped = 0;
+		fprintf(f, "\"status\":\"invalid\",\"pa\":null}}\n");
+		return;
+	}
+	fprintf(f, "\"va\":\"0x%lx\",", (unsigned long)va);
+	const char *reg = region_of(va, NULL, NULL);
+	if (!is_canonical(va)) {
+		all_mapped = 0;
+		fprintf(f, "\"status\":\"invalid\",\"pa\":null,\"region\":\"non-canonical\"}}\n");
+		return;
+	}
+	char regbuf[64];
+	if (reg)
+		snprintf(regbuf, sizeof(regbuf), "\"%s\"", reg);
+	else
+		snprintf(regbuf, sizeof(regbuf), "null");
+	const struct map *m = NULL;
+	for (size_t i = 0; i < nmaps; i++)
+		if (va >= maps[i].va && va - maps[i].va < maps[i].size)
+			m = &maps[i];
+	if (!m || m->notpresent) {
+		all_mapped = 0;
+		fprintf(f, "\"status\":\"unmapped\",\"pa\":null,\"page_size\":null,\"file\":null,\"region\":%s}}\n", regbuf);
+		return;
+	}
+	u64 pa = m->pa + (va - m->va);
+	const struct load *ld = NULL;
+	for (size_t i = 0; i < nloads; i++)
+		if (pa >= loads[i].paddr && pa - loads[i].paddr < loads[i].memsz)
+			ld = &loads[i];
+	const char *st;
+	u64 off = 0;
+	if (!ld) {
+		st = "not-in-dump";
+	} else if (pa - ld->paddr >= ld->filesz) {
+		st = "excluded";
+	} else {
+		off = ld->off + (pa - ld->paddr);
+		st = off < file_size_final ? "mapped" : "not-in-dump";
+	}
+	fprintf(f, "\"status\":\"%s\",\"pa\":\"0x%lx\",\"page_size\":%lu,\"region\":%s,",
+		st, (unsigned long)pa, (unsigned long)m->pgsz, regbuf);
+	if (!strcmp(st, "mapped"))
+		fprintf(f, "\"file\":{\"offset\":%lu}}}\n", (unsigned long)off);
+	else {
+		all_mapped = 0;
+		fprintf(f, "\"file\":null}}\n");
+	}
+}
+
+static void expect_regions(FILE *f)
+{
+	fprintf(f, "{\"kind\":\"regions\",\"expect\":{\"format\":\"elf\",\"arch\":\"x86_64\",\"release\":");
+	json_str(f, release);
+	fprintf(f, ",\"levels\":%d,\"kaslr_offset\":\"0x%lx\",\"phys_base\":\"0x%lx\",\"page_size\":4096,\"incomplete\":%s,\"regions\":[",
+		levels, (unsigned long)kaslr, (unsigned long)phys_base,
+		trunc_load >= 0 ? "true" : "false");
+	for (int r = 0; r < nregions; r++) {
+		u64 rs = regions[r].start, re = regions[r].end;
+		u64 mapped = 0, present = 0;
+		for (size_t i = 0; i < nmaps; i++) {
+			const struct map *m = &maps[i];
+			if (m->notpresent)
+				continue;
+			u64 a = umax(rs, m->va), b = umin(re - 1, m->va + m->size - 1);
+			if (a > b)
+				continue;
+			mapped += b - a + 1;
+			present += present_in(m->pa + (a - m->va), b - a + 1);
+		}
+		fprintf(f, "%s{\"name\":\"%s\",\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"size\":%lu,\"mapped_bytes\":%lu,\"present_bytes\":%lu}",
+			r ? "," : "", regions[r].name, (unsigned long)rs, (unsigned long)re,
+			(unsigned long)(re - rs), (unsigned long)mapped, (unsigned long)present);
+	}
+	fprintf(f, "]}}\n");
+}
+
+/* ------------------------------------------------------------ ELF writing */
+static unsigned char *notebuf_add(unsigned char *buf, u64 *len, const char *name,
+				  uint32_t type, const void *desc, uint32_t descsz)
+{
+	uint32_t namesz = (uint32_t)strlen(name) + 1;
+	u64 add = 12 + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+	buf = xrealloc(buf, *len + add);
+	unsigned char *p = buf + *len;
+	memset(p, 0, add);
+	memcpy(p, &namesz, 4);
+	memcpy(p + 4, &descsz, 4);
+	memcpy(p + 8, &type, 4);
+	memcpy(p + 12, name, namesz);
+	memcpy(p + 12 + ((namesz + 3) & ~3u), desc, descsz);
+	*len += add;
+	return buf;
+}
+
+static char *vmcoreinfo_text(void)
+{
+	static char t[8192];
+	int n = snprintf(t, sizeof(t),
+		"OSRELEASE=%s\n"
+		"BUILD-ID=5c1d0b7e2b9e4f3a8d6e0f1a2b3c4d5e6f708192\n"
+		"PAGESIZE=4096\n"
+		"SYMBOL(init_uts_ns)=%lx\n"
+		"OFFSET(uts_namespace.name)=4\n"
+		"SYMBOL(node_online_map)=%lx\n"
+		"SYMBOL(_stext)=%lx\n"
+		"SYMBOL(vmap_area_list)=%lx\n"
+		"SIZE(page)=64\n"
+		"SIZE(list_head)=16\n"
+		"OFFSET(page.flags)=0\n"
+		"LENGTH(zone.free_area)=11\n"
+		"NUMBER(PG_lru)=4\n"
+		"NUMBER(phys_base)=%ld\n"
+		"SYMBOL(init_top_pgt)=%lx\n"
+		"NUMBER(pgtable_l5_enabled)=%d\n"
+		"KERNELOFFSET=%lx\n"
+		"NUMBER(KERNEL_IMAGE_SIZE)=%lu\n"
+		"NUMBER(sme_mask)=%lu\n"
+		"%s"
+		"CRASHTIME=1700000000\n",
+		release,
+		(unsigned long)(0xffffffff81a15000ULL + kaslr),
+		(unsigned long)(0xffffffff81a16000ULL + kaslr),
+		(unsigned long)sym_runtime("_stext"),
+		(unsigned long)(0xffffffff81a17000ULL + kaslr),
+		(long)phys_base,
+		(unsigned long)sym_runtime("init_top_pgt"),
+		levels == 5,
+		(unsigned long)kaslr,
+		(unsigned long)KERNEL_IMAGE_SIZE,
+		(unsigned long)sme_mask,
+		vmci_extra ? vmci_extra : "");
+	if (n < 0 || (size_t)n >= sizeof(t))
+		die("vmcoreinfo too long");
+	return t;
+}
+
+static void build_notes(void)
+{
+	static int cpu;
+	if (!nnotesegs) {
+		struct noteseg ns;
+		memset(&ns, 0, sizeof(ns));
+		ns.kinds[ns.n++] = N_PRSTATUS;
+		ns.kinds[ns.n++] = N_PRSTATUS;
+		ns.kinds[ns.n++] = N_VMCOREINFO;
+		PUSH(notesegs, nnotesegs, capnotesegs, ns);
+	}
+	for (size_t s = 0; s < nnotesegs; s++) {
+		struct noteseg *ns = &notesegs[s];
+		for (int k = 0; k < ns->n; k++) {
+			if (ns->kinds[k] == N_VMCOREINFO) {
+				const char *t = vmcoreinfo_text();
+				ns->buf = notebuf_add(ns->buf, &ns->len, "VMCOREINFO", 0, t, (uint32_t)strlen(t));
+			} else if (ns->kinds[k] == N_PRSTATUS) {
+				unsigned char d[336];
+				memset(d, 0, sizeof(d));
+				uint32_t pid = 100 + cpu++;
+				memcpy(d + 32, &pid, 4); /* pr_pid */
+				for (int r = 0; r < 27; r++) { /* pr_reg: fake register values */
+					u64 v = 0xffffffff81000000ULL + kaslr + 0x1000 * r;
+					memcpy(d + 112 + 8 * r, &v, 8);
+				}
+				ns->buf = notebuf_add(ns->buf, &ns->len, "CORE", 1, d, sizeof(d));
+			} else if (ns->kinds[k] == N_PAD || ns->kinds[k] == N_PAD60) {
+				/* zero fill inside p_filesz, as in kexec-tools' fixed-size
+				 * per-cpu note buffers (reads as namesz=0 descsz=0 type=0) */
+				u64 n = ns->kinds[k] == N_PAD ? 64 : 60;
+				ns->buf = xrealloc(ns->buf, ns->len + n);
+				memset(ns->buf + ns->len, 0, n);
+				ns->len += n;
+			} else if (ns->kinds[k] == N_XSTATE) {
+				/* name "LINUX" (namesz 6, padded) and an odd descsz */
+				unsigned char d[1027];
+				memset(d, 0xa5, sizeof(d));
+				ns->buf = notebuf_add(ns->buf, &ns->len, "LINUX", 0x202, d, sizeof(d));
+			} else {
+				unsigned char d[0x1b8];
+				memset(d, 0, sizeof(d));
+				uint32_t ver = 1, sz = sizeof(d);
+				memcpy(d, &ver, 4);
+				memcpy(d + 4, &sz, 4);
+				ns->buf = notebuf_add(ns->buf, &ns->len, "QEMU", 0, d, sizeof(d));
+			}
+		}
+	}
+}
+
+static void put16(unsigned char *p, unsigned v) { p[0] = v; p[1] = v >> 8; }
+static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(unsigned char *p, u64 v) { memcpy(p, &v, 8); }
+
+static void xpwrite(int fd, const void *buf, size_t len, u64 off)
+{
+	const unsigned char *p = buf;
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+		if (w <= 0)
+			die("write: %s", strerror(errno));
+		p += w;
+		len -= (size_t)w;
+		off += (u64)w;
+	}
+}
+
+static void write_vmcore(const char *path)
+{
+	size_t nph = nnotesegs + nloads;
+	int need_shdr = pn_xnum || phdr_pos == 1;
+	u64 off = 64, shoff = 0, phoff = 0;
+	if (need_shdr) {
+		shoff = off;
+		off += 64;
+	}
+	if (phdr_pos != 2) {
+		phoff = off;
+		off += nph * 56;
+	}
+	for (size_t i = 0; i < nnotesegs; i++) {
+		off = (off + 3) & ~3ULL;
+		notesegs[i].off = off;
+		off += notesegs[i].len;
+	}
+	for (size_t i = 0; i < nloads; i++) {
+		off = (off + load_align - 1) / load_align * load_align;
+		loads[i].off = off;
+		off += loads[i].filesz;
+	}
+	if (phdr_pos == 2) {
+		off = ((off + 7) & ~7ULL) + phpad;
+		phoff = off;
+		off += nph * 56;
+	}
+	u64 total = off;
+	file_size_final = total;
+	if (trunc_load >= 0) {
+		if ((size_t)trunc_load >= nloads)
+			die("truncate-load: no such load");
+		file_size_final = loads[trunc_load].off + trunc_bytes;
+		if (file_size_final < phoff + nph * 56 || file_size_final > total)
+			die("truncate-load: would cut the headers or is past the end");
+	}
+
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	if (ftruncate(fd, (off_t)total))
+		die("ftruncate: %s", strerror(errno));
+
+	unsigned char eh[64];
+	memset(eh, 0, sizeof(eh));
+	memcpy(eh, "\177ELF", 4);
+	eh[4] = 2; /* ELFCLASS64 */
+	eh[5] = 1; /* ELFDATA2LSB */
+	eh[6] = 1; /* EV_CURRENT */
+	put16(eh + 16, 4);  /* ET_CORE */
+	put16(eh + 18, 62); /* EM_X86_64 */
+	put32(eh + 20, 1);
+	put64(eh + 32, phoff);
+	put64(eh + 40, shoff);
+	put16(eh + 52, 64);
+	put16(eh + 54, 56);
+	put16(eh + 56, pn_xnum ? 0xffff : (unsigned)nph);
+	if (!pn_xnum && nph >= 0xffff)
+		die("too many program headers without pn_xnum");
+	put16(eh + 58, need_shdr ? 64 : 0);
+	put16(eh + 60, need_shdr ? 1 : 0);
+	put16(eh + 62, 0);
+	xpwrite(fd, eh, 64, 0);
+	if (need_shdr) {
+		unsigned char sh[64];
+		memset(sh, 0, sizeof(sh));
+		put32(sh + 44, (uint32_t)nph); /* sh_info */
+		xpwrite(fd, sh, 64, shoff);
+	}
+	unsigned char *ph = xcalloc(nph, 56);
+	size_t k = 0;
+	for (size_t i = 0; i < nnotesegs; i++, k++) {
+		unsigned char *p = ph + k * 56;
+		put32(p, 4); /* PT_NOTE */
+		put64(p + 8, notesegs[i].off);
+		put64(p + 32, notesegs[i].len);
+		put64(p + 40, notesegs[i].len);
+		xpwrite(fd, notesegs[i].buf, notesegs[i].len, notesegs[i].off);
+	}
+	for (size_t i = 0; i < nloads; i++, k++) {
+		unsigned char *p = ph + k * 56;
+		put32(p, 1); /* PT_LOAD */
+		put32(p + 4, 7);
+		put64(p + 8, loads[i].off);
+		put64(p + 16, loads[i].vaddr);
+		put64(p + 24, loads[i].paddr);
+		put64(p + 32, loads[i].filesz);
+		put64(p + 40, loads[i].memsz);
+	}
+	xpwrite(fd, ph, nph * 56, phoff);
+	free(ph);
+
+	/* physical pages we built; verify the essential ones are dumped */
+	for (size_t i = 0; i < npfn; i++) {
+		u64 pa = pfn_list[i] << 12;
+		unsigned char *buf = phys_page(pa, 0);
+		int done = 0;
+		for (size_t j = 0; j < nloads; j++) {
+			const struct load *ld = &loads[j];
+			if (pa < ld->paddr || pa - ld->paddr >= ld->memsz)
+				continue;
+			u64 in = pa - ld->paddr;
+			u64 n = in < ld->filesz ? umin(4096, ld->filesz - in) : 0;
+			if (n)
+				xpwrite(fd, buf, n, ld->off + in);
+			if (n == 4096 && ld->off + in + 4096 <= file_size_final)
+				done = 1;
+		}
+		if (!done && !allow_missing && corrupt_kind != C_EMPTY &&
+		    corrupt_kind != C_NOTELF && corrupt_kind != C_EHDR_TRUNC)
+			die("physical page 0x%lx (page table or kernel variable) is not in the dumped file data",
+			    (unsigned long)pa);
+	}
+	if (file_size_final != total && ftruncate(fd, (off_t)file_size_final))
+		die("ftruncate: %s", strerror(errno));
+
+	/* deliberate corruption */
+	switch (corrupt_kind) {
+	case C_EMPTY:
+		if (ftruncate(fd, 0)) die("ftruncate");
+		break;
+	case C_NOTELF: {
+		const char *t = "This is not an ELF file, just some text.\n";
+		if (ftruncate(fd, 0)) die("ftruncate");
+		xpwrite(fd, t, strlen(t), 0);
+		break;
+	}
+	case C_EHDR_TRUNC:
+		if (ftruncate(fd, 40)) die("ftruncate");
+		break;
+	case C_PHOFF_EOF:
+		put64(eh + 32, file_size_final + 0x10000);
+		xpwrite(fd, eh, 64, 0);
+		break;
+	case C_PHNUM:
+		put16(eh + 56, (unsigned)corrupt_arg);
+		xpwrite(fd, eh, 64, 0);
+		break;
+	case C_MACHINE:
+		put16(eh + 18, (unsigned)corrupt_arg);
+		xpwrite(fd, eh, 64, 0);
+		break;
+	case C_CLASS32:
+		eh[4] = 1;
+		xpwrite(fd, eh, 64, 0);
+		break;
+	case C_MSB:
+		eh[5] = 2;
+		xpwrite(fd, eh, 64, 0);
+		break;
+	case C_PHENTSIZE:
+		put16(eh + 54, (unsigned)corrupt_arg);
+		xpwrite(fd, eh, 64, 0);
+		break;
+	case C_NOTE_NAMESZ:
+	case C_NOTE_DESCSZ: {
+		unsigned char v[4];
+		put32(v, 0xfffffff0u);
+		if (!nnotesegs)
+			die("no notes to corrupt");
+		xpwrite(fd, v, 4, notesegs[0].off + (corrupt_kind == C_NOTE_NAMESZ ? 0 : 4));
+		break;
+	}
+	case C_LOAD_HUGE: {
+		unsigned char v[16];
+		if (!nloads)
+			die("no load to corrupt");
+		put64(v, 0xfffffffffffff000ULL);
+		put64(v + 8, 0xfffffffffffff000ULL);
+		xpwrite(fd, v, 16, phoff + (nph - 1) * 56 + 32);
+		break;
+	}
+	}
+	if (close(fd))
+		die("close: %s", strerror(errno));
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+	if (x->link != y->link)
+		return x->link < y->link ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void write_symbols(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	struct sym *s = xcalloc(nsyms, sizeof(*s));
+	memcpy(s, syms, nsyms * sizeof(*s));
+	for (size_t i = 0; i < nsyms; i++)
+		if (!strcmp(s[i].name, "_stext"))
+			s[i].link += (u64)stext_delta;
+	qsort(s, nsyms, sizeof(*s), cmp_sym);
+	for (size_t i = 0; i < nsyms; i++)
+		fprintf(f, "%016lx %c %s\n", (unsigned long)s[i].link, s[i].type, s[i].name);
+	if (fixmap_enum >= 0)
+		fprintf(f, "ENUM(__end_of_permanent_fixed_addresses)=%ld\n", fixmap_enum);
+	if (symlines)
+		fputs(symlines, f);
+	free(s);
+	if (fclose(f))
+		die("%s: write error", path);
+}
+
+/* ------------------------------------------------------------ main */
+static char *path_join(const char *dir, const char *name)
+{
+	char *p = xcalloc(1, strlen(dir) + strlen(name) + 2);
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+static void add_probe_g(const char *s, const char *group)
+{
+	struct probe p;
+	if (!group)
+		for (size_t i = 0; i < nprobes; i++)
+			if (!probes[i].group && !strcmp(probes[i].input, s))
+				return; /* one check per distinct input */
+	p.input = strdup(s);
+	p.group = group;
+	PUSH(probes, nprobes, capprobes, p);
+}
+
+static void add_probe(const char *s)
+{
+	add_probe_g(s, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *outdir = ".";
+	int opt;
+	while ((opt = getopt(argc, argv, "d:h")) != -1) {
+		switch (opt) {
+		case 'd': outdir = optarg; break;
+		default:
+			fprintf(stderr, "usage: mkvmcore [-d OUTDIR] SPEC\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: mkvmcore [-d OUTDIR] SPEC\n");
+		return 2;
+	}
+	spec_path = argv[optind];
+
+	default_syms();
+	read_spec(spec_path);
+	pass1();
+
+	nshifts = 0;
+	if (levels == 5)
+		shifts[nshifts++] = 48;
+	shifts[nshifts++] = 39;
+	shifts[nshifts++] = 30;
+	shifts[nshifts++] = 21;
+	shifts[nshifts++] = 12;
+
+	pgd_pa = kva_to_pa(sym_runtime("init_top_pgt"));
+	if (pgd_pa & 4095)
+		die("init_top_pgt PA 0x%lx not page aligned", (unsigned long)pgd_pa);
+	phys_page(pgd_pa, 1);
+	pt_next = ptarea_set ? ptarea_pa : pgd_pa + 4096;
+	pt_end = pt_next + ptarea_pages * 4096;
+
+	/* kernel variables */
+	*phys_u64(kva_to_pa(sym_runtime("phys_base"))) = (u64)phys_base;
+	*phys_u64(kva_to_pa(sym_runtime("page_offset_base"))) = pob;
+	*phys_u64(kva_to_pa(sym_runtime("vmalloc_base"))) = vmb;
+	*phys_u64(kva_to_pa(sym_runtime("vmemmap_base"))) = vmemb;
+
+	/* decoy page for non-present entries */
+	decoy_pa = alloc_pt();
+	{
+		u64 *d = (u64 *)phys_page(decoy_pa, 1);
+		for (int i = 0; i < 512; i++)
+			d[i] = 0x7770000000ULL | PT_P | PT_RW | PT_A | PT_D | PT_PSE | sme_mask;
+	}
+
+	/* kernel image mapping, as head_64.S / level2_kernel_pgt do */
+	if (kimage_pgsz) {
+		struct map m;
+		memset(&m, 0, sizeof(m));
+		u64 s = sym_runtime("_text") & ~(kimage_pgsz - 1);
+		u64 e = (sym_runtime("_end") + kimage_pgsz - 1) & ~(kimage_pgsz - 1);
+		m.va = s;
+		m.pa = kva_to_pa(s);
+		m.size = e - s;
+		m.pgsz = kimage_pgsz;
+		PUSH(maps, nmaps, capmaps, m);
+	}
+
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (!strcmp(l->argv[0], "map"))
+			parse_map(l);
+		else if (!strcmp(l->argv[0], "load"))
+			parse_load(l);
+		else if (!strcmp(l->argv[0], "loadrange"))
+			parse_loadrange(l);
+	}
+	cur_line = 0;
+	check_load_overlap();
+	/* overlap check between mappings (VA) */
+	for (size_t i = 0; i < nmaps; i++)
+		for (size_t j = i + 1; j < nmaps; j++)
+			if (maps[i].va < maps[j].va + maps[j].size && maps[j].va < maps[i].va + maps[i].size)
+				die("mappings %zu and %zu overlap", i, j);
+	cur_line = 0;
+	for (size_t i = 0; i < nmaps; i++)
+		build_map(&maps[i]);
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (!strcmp(l->argv[0], "hole")) {
+			need(l, 3, 3);
+			struct hole h;
+			memset(&h, 0, sizeof(h));
+			h.va = eval(l->argv[1]);
+			h.shift = level_shift_by_name(l->argv[2]);
+			build_hole(&h);
+			PUSH(holes, nholes, capholes, h);
+		} else if (!strcmp(l->argv[0], "loop")) {
+			need(l, 3, 3);
+			u64 va = eval(l->argv[2]), tpa, *e;
+			int top = shifts[0];
+			if (!strcmp(l->argv[1], "pgd")) {
+				e = entry_ptr(va, top, &tpa);
+				if (*e)
+					die("loop: pgd entry in use");
+				*e = pgd_pa | PT_P | PT_RW | PT_A | PT_D | sme_mask;
+				u64 idx = (va >> top) & 511, v = 0;
+				for (int k = 0; k < nshifts; k++)
+					v |= idx << shifts[k];
+				loop_va = canon(v);
+			} else if (!strcmp(l->argv[1], "pud")) {
+				e = entry_ptr(va, 30, &tpa);
+				if (*e)
+					die("loop: pud entry in use");
+				*e = tpa | PT_P | PT_RW | PT_A | PT_D | sme_mask;
+				u64 idx = (va >> 30) & 511;
+				loop_va = (va & ~((1ULL << 39) - 1)) | idx << 30 | idx << 21 | idx << 12;
+			} else if (!strcmp(l->argv[1], "pmd")) {
+				/* a PMD entry pointing back at the PGD (two levels up) */
+				e = entry_ptr(va, 21, &tpa);
+				if (*e)
+					die("loop: pmd entry in use");
+				*e = pgd_pa | PT_P | PT_RW | PT_A | PT_D | sme_mask;
+				loop_va = va & ~((1ULL << 21) - 1);
+			} else {
+				die("loop pgd|pud|pmd VA");
+			}
+			loop_set = 1;
+		} else if (!strcmp(l->argv[0], "share")) {
+			/* share LEVEL SRC DST: DST's entry at LEVEL becomes a copy of
+			 * SRC's, so both ranges use the same lower-level table (legal,
+			 * e.g. KASAN's early shadow).  The alias is recorded as extra
+			 * mappings for the expectations. */
+			need(l, 4, 4);
+			int sh = level_shift_by_name(l->argv[1]);
+			u64 size = 1ULL << sh;
+			u64 src = eval(l->argv[2]) & ~(size - 1), dst = eval(l->argv[3]) & ~(size - 1);
+			u64 *es = entry_ptr(src, sh, NULL), v = *es;
+			u64 *ed = entry_ptr(dst, sh, NULL);
+			if (!(v & PT_P) || (sh < shifts[0] && (v & PT_PSE)))
+				die("share: source entry is not a present table entry");
+			if (*ed)
+				die("share: destination entry in use");
+			*ed = v;
+			size_t n0 = nmaps;
+			for (size_t k = 0; k < n0; k++) {
+				struct map m = maps[k];
+				u64 a = umax(m.va, src), b = umin(m.va + m.size - 1, src + size - 1);
+				if (a > b)
+					continue;
+				m.pa += a - m.va;
+				m.size = b - a + 1;
+				m.va = a - src + dst;
+				PUSH(maps, nmaps, capmaps, m);
+			}
+		}
+	}
+	cur_line = 0;
+	for (size_t i = 0; i < nholes; i++)
+		for (size_t j = 0; j < nmaps; j++)
+			if (holes[i].start < maps[j].va + maps[j].size && maps[j].va < holes[i].start + holes[i].size)
+				die("hole at 0x%lx overlaps a mapping", (unsigned long)holes[i].va);
+
+	/* probes (after everything that defines @-terms) */
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (!strcmp(l->argv[0], "probestep")) {
+			/* probestep GROUP START COUNT STEP */
+			need(l, 5, 5);
+			u64 st = eval(l->argv[2]), cnt = num(l->argv[3]), step = eval(l->argv[4]);
+			char b[32];
+			for (u64 k = 0; k < cnt; k++) {
+				snprintf(b, sizeof(b), "0x%lx", (unsigned long)(st + k * step));
+				add_probe_g(b, strdup(l->argv[1]));
+			}
+			continue;
+		}
+		if (strcmp(l->argv[0], "probe"))
+			continue;
+		for (int j = 1; j < l->argc; j++) {
+			if (l->argv[j][0] == '@' && l->argv[j][1]) {
+				char b[32];
+				snprintf(b, sizeof(b), "0x%lx", (unsigned long)eval(l->argv[j]));
+				add_probe(b);
+			} else {
+				add_probe(l->argv[j]);
+			}
+		}
+	}
+	cur_line = 0;
+	if (autoprobe) {
+		char b[32];
+		for (size_t i = 0; i < nmaps; i++) {
+			u64 pts[4] = { maps[i].va, maps[i].va + maps[i].size / 2 + 0x123,
+				       maps[i].va + maps[i].size - 1, maps[i].va + maps[i].size };
+			for (int k = 0; k < 4; k++) {
+				if (k == 3 && maps[i].va + maps[i].size == 0)
+					continue;
+				snprintf(b, sizeof(b), "0x%lx", (unsigned long)pts[k]);
+				add_probe(b);
+			}
+		}
+		for (size_t i = 0; i < nholes; i++) {
+			snprintf(b, sizeof(b), "0x%lx", (unsigned long)(holes[i].start + 0x1008));
+			add_probe(b);
+		}
+	}
+	if (!nprobes)
+		add_probe("_stext");
+
+	build_regions();
+	build_notes();
+
+	if (mkdir(outdir, 0755) && errno != EEXIST)
+		die("%s: %s", outdir, strerror(errno));
+	write_vmcore(path_join(outdir, "vmcore"));
+	write_symbols(path_join(outdir, "symbols"));
+
+	FILE *pf = fopen(path_join(outdir, "probes.txt"), "w");
+	FILE *ef = fopen(path_join(outdir, "expect.jsonl"), "w");
+	if (!pf || !ef)
+		die("cannot write outputs: %s", strerror(errno));
+	for (size_t i = 0; i < nprobes; i++)
+		fprintf(pf, "%s\n", probes[i].input);
+	/* probe lines first so that all_mapped is known for the meta line */
+	char *pbuf = NULL;
+	size_t plen = 0;
+	FILE *mf = open_memstream(&pbuf, &plen);
+	for (size_t i = 0; i < nprobes; i++)
+		expect_probe(mf, probes[i].input, probes[i].group);
+	fclose(mf);
+	fprintf(ef, "{\"kind\":\"meta\",\"levels\":%d,\"vtop_exit\":%d,\"error\":", levels, all_mapped ? 0 : 1);
+	if (expect_error) {
+		fprintf(ef, "{\"word\":");
+		json_str(ef, expect_error_word);
+		fprintf(ef, "}");
+	} else {
+		fprintf(ef, "null");
+	}
+	fprintf(ef, ",\"force_ok\":%s,\"sane\":%s,\"probes\":%zu}\n", force_ok ? "true" : "false",
+		expect_sane ? "true" : "false", nprobes);
+	fwrite(pbuf, 1, plen, ef);
+	expect_regions(ef);
+	if (fclose(pf) || fclose(ef))
+		die("write error");
+	return 0;
+}
