@@ -226,9 +226,12 @@ kmd_status dump_add_cpu(struct dump *d, const struct dump_cpu *cpu,
 
 	if (d->ncpus >= 65536)
 		return KMD_OK; /* enough; ignore the rest of a hostile list */
-	n = realloc(d->cpus, (d->ncpus + 1) * sizeof(*n));
-	if (!n)
-		return kmd_err_nomem(err);
+	n = d->cpus;
+	if ((d->ncpus & (d->ncpus - 1)) == 0) { /* grow at powers of two */
+		n = realloc(d->cpus, (d->ncpus ? d->ncpus * 2 : 1) * sizeof(*n));
+		if (!n)
+			return kmd_err_nomem(err);
+	}
 	d->cpus = n;
 	d->cpus[d->ncpus++] = *cpu;
 	return KMD_OK;

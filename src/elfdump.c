@@ -272,10 +272,16 @@ static kmd_status elf_open(struct dump *d, struct kmd_err *err)
 			}
 			e->nseg++;
 			if (vaddr != paddr && vaddr != 0) {
-				struct dump_vmap *n = realloc(d->vmaps,
-					(d->nvmaps + 1) * sizeof(*n));
-				if (!n)
-					return kmd_err_nomem(err);
+				struct dump_vmap *n = d->vmaps;
+				/* Grow geometrically: dumps may have
+				 * tens of thousands of segments. */
+				if ((d->nvmaps & (d->nvmaps - 1)) == 0) {
+					n = realloc(d->vmaps,
+						    (d->nvmaps ? d->nvmaps * 2 : 1) *
+							    sizeof(*n));
+					if (!n)
+						return kmd_err_nomem(err);
+				}
 				d->vmaps = n;
 				n[d->nvmaps].vaddr = vaddr;
 				n[d->nvmaps].paddr = paddr;

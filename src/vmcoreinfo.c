@@ -18,10 +18,13 @@ kmd_status vmci_add_line(struct vmcoreinfo *vi, const char *line, size_t len,
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	klen = (size_t)(eq - line);
-	items = realloc(vi->items, (vi->n + 1) * sizeof(*items));
-	if (!items)
-		return kmd_err_nomem(err);
-	vi->items = items;
+	items = vi->items;
+	if ((vi->n & (vi->n - 1)) == 0) { /* grow at powers of two */
+		items = realloc(vi->items, (vi->n ? vi->n * 2 : 1) * sizeof(*items));
+		if (!items)
+			return kmd_err_nomem(err);
+		vi->items = items;
+	}
 	items[vi->n].key = strndup(line, klen);
 	items[vi->n].value = strndup(eq + 1, len - klen - 1);
 	if (!items[vi->n].key || !items[vi->n].value) {
