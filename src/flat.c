@@ -16,12 +16,58 @@ bool flat_probe(const uint8_t *head, size_t len)
 	       head[12] == 0 && get_be64(head + 16) == FLAT_TYPE;
 }
 
-static int rec_cmp(const void *a, const void *b)
+/* Sort records by target offset, keeping stream order among equal
+ * offsets (later records must win).  makedumpfile -F interleaves
+ * descriptor and page-data writes, so real streams have millions of
+ * records in two interleaved runs: a stable LSD radix sort on 16-bit
+ * digits is linear, and passes whose digit never varies are skipped. */
+static kmd_status sort_records(struct flat_index *fi, struct kmd_err *err)
 {
-	const struct flat_rec *x = a, *y = b;
-	if (x->off != y->off)
-		return x->off < y->off ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	struct flat_rec *tmp, *src = fi->rec, *dst;
+	size_t *count;
+	uint64_t all_or = 0, all_and = ~0ull;
+	bool sorted = true;
+
+	for (size_t i = 0; i < fi->n; i++) {
+		all_or |= fi->rec[i].off;
+		all_and &= fi->rec[i].off;
+		if (i && fi->rec[i].off < fi->rec[i - 1].off)
+			sorted = false;
+	}
+	if (sorted)
+		return KMD_OK;
+	tmp = malloc(fi->n * sizeof(*tmp));
+	count = malloc(65536 * sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return kmd_err_nomem(err);
+	}
+	dst = tmp;
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+		if ((((all_or ^ all_and) >> shift) & 0xffff) == 0)
+			continue; /* this digit is the same everywhere */
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < fi->n; i++)
+			count[(src[i].off >> shift) & 0xffff]++;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < fi->n; i++)
+			dst[count[(src[i].off >> shift) & 0xffff]++] = src[i];
+		struct flat_rec *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != fi->rec) {
+		memcpy(fi->rec, src, fi->n * sizeof(*src));
+	}
+	free(tmp);
+	free(count);
+	return KMD_OK;
 }
 
 kmd_status flat_index_build(struct flat_index *fi, const uint8_t *map,
@@ -78,7 +124,11 @@ kmd_status flat_index_build(struct flat_index *fi, const uint8_t *map,
 	if (fi->n == 0)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "flattened file holds no data records");
-	qsort(fi->rec, fi->n, sizeof(*fi->rec), rec_cmp);
+	{
+		kmd_status st = sort_records(fi, err);
+		if (st)
+			return st;
+	}
 	fi->max_end = malloc(fi->n * sizeof(*fi->max_end));
 	if (!fi->max_end)
 		return kmd_err_nomem(err);
