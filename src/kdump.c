@@ -85,6 +85,10 @@ struct kdump {
 	char why_missing[160];
 };
 
+static uint64_t rank2(const struct part *p, uint64_t pfn);
+static kmd_status check_cut_short(struct part *p, struct kdump *kd,
+				  struct kmd_err *err);
+
 static bool kdump_probe(const uint8_t *head, size_t len)
 {
 	if (len >= 8 && (memcmp(head, KDUMP_SIG, 8) == 0 ||
@@ -268,6 +272,11 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 		return st;
 	if (first) {
 		kd->block_size = (uint32_t)h.block_size;
+		/* Only a hint: QEMU names the emulator, not the guest. */
+		if (strcmp(h.machine, "x86_64") == 0)
+			d->machine = 62; /* EM_X86_64 */
+		else if (h.machine[0] == 'i' && strcmp(h.machine + 2, "86") == 0)
+			d->machine = 3; /* EM_386 */
 		if (is_kdump && h.sub_hdr_size > 0) {
 			d->has_phys_base = true;
 			d->phys_base = (uint64_t)h.phys_base;
@@ -337,6 +346,48 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 	p->rank[chunks] = (uint32_t)total;
 	if (total > UINT32_MAX)
 		return kmd_err_set(err, KMD_ERR_UNSUPPORTED, "too many pages");
+	return check_cut_short(p, kd, err);
+}
+
+/* A file cut short without the INCOMPLETE flag (copy interrupted, disk
+ * full): the descriptor table, or the records of the last pages, run past
+ * the end.  Records are written in PFN order (all-zero pages may share one
+ * early record), so the records of the last few thousand descriptors
+ * include the one that ends last; checking those is enough and cheap. */
+#define CUT_CHECK_DESCS 65536
+
+static kmd_status check_cut_short(struct part *p, struct kdump *kd,
+				  struct kmd_err *err)
+{
+	uint64_t first = rank2(p, p->start_pfn), last = rank2(p, p->end_pfn);
+	uint64_t n = last - first, from;
+	uint8_t b[PAGE_DESC_SIZE];
+
+	(void)kd;
+	(void)err;
+	if (n == 0)
+		return KMD_OK;
+	if (p->desc_off + n * PAGE_DESC_SIZE > p->size) {
+		p->incomplete = true;
+		return KMD_OK;
+	}
+	from = n > CUT_CHECK_DESCS ? n - CUT_CHECK_DESCS : 0;
+	for (uint64_t i = from; i < n; i++) {
+		struct kmd_err ignore;
+		uint64_t off, size;
+		if (part_read(p, p->desc_off + i * PAGE_DESC_SIZE, b,
+			      PAGE_DESC_SIZE, &ignore) != KMD_OK) {
+			p->incomplete = true;
+			return KMD_OK;
+		}
+		off = get_le64(b);
+		size = get_le32(b + 8);
+		if (off > p->size || size > p->size - off ||
+		    (off == 0 && size == 0)) {
+			p->incomplete = true;
+			return KMD_OK;
+		}
+	}
 	return KMD_OK;
 }
 
@@ -552,7 +603,9 @@ static void kdump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 		return;
 	}
 	loc->fate = KMD_MAPPED;
-	loc->run = run_pages(kd, p, pfn, b1, b2) * bs - in;
+	/* In an incomplete dump a dumped page may lack its record: vouch
+	 * for this page only. */
+	loc->run = (p->incomplete ? 1 : run_pages(kd, p, pfn, b1, b2)) * bs - in;
 	loc->codec = codec_name(ds.flags);
 	loc->compressed = loc->codec != NULL;
 	if (loc->compressed) {

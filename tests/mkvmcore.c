@@ -3,6 +3,9 @@
  *
  * Usage: mkvmcore [-d OUTDIR] SPEC
  *
+ * Build: gcc ... mkvmcore.c -lz -llzo2 [-DHAVE_ZSTD -lzstd] [-DHAVE_SNAPPY
+ * -lsnappy].  Exit status 4: the spec needs a codec not compiled in.
+ *
  * Writes into OUTDIR (default "."):
  *   vmcore       ELF64 core file (ET_CORE, EM_X86_64, little-endian)
  *   symbols      System.map style symbols file (link-time addresses)
@@ -72,8 +75,35 @@
  *   corrupt machine N              e_machine = N
  *   corrupt msb|note-namesz-huge|note-descsz-huge|load-filesz-huge
  *   corrupt phentsize N
- *   expect-error [WORD]            every command must fail with exit 3 and one
- *                                  stderr line naming the file (and WORD)
+ *   expect-error [WORD] [rc=N,..]  every command must fail with exit 3 (or one
+ *                                  of the listed statuses) and one stderr line
+ *                                  naming the file (and WORD)
+ *   format kdump [OPTS]            write makedumpfile's kdump-compressed format
+ *                                  instead of ELF (vmcore, vmcore.1.. when
+ *                                  split; dumpfiles.txt lists the files to
+ *                                  give kmapdump; expect.jsonl gets a
+ *                                  "verify" line).  Loads must be aligned to
+ *                                  the block size; PT_LOAD tails become
+ *                                  excluded pages.  OPTS: codec=zlib|lzo|
+ *                                  snappy|zstd|none|mixed, version=1..6,
+ *                                  flattened, split=N, order=I,J.. (order
+ *                                  given), missing=I,.. (parts not given),
+ *                                  block=N, diskdump-sig, nozeroshare (no
+ *                                  shared zero-page record), incomplete=N
+ *                                  (INCOMPLETE flag, last N descriptors
+ *                                  zero), truncate=N (cut inside the Nth-last
+ *                                  page record), flatcut=N (flattened stream
+ *                                  cut inside its Nth-last record), shuffle /
+ *                                  shuffle-all (flattened records out of
+ *                                  order, after the first / all), mapnr32=N
+ *                                  (v6: obsolete 32-bit max_mapnr), dump_level=N
+ *   kcorrupt KIND [PA]             kdump corruption: blocksize, bitmap-eof,
+ *                                  mapnr-big, flat-negsize, split-overlap,
+ *                                  split-mapnr, desc-eof PA, garbage PA
+ *                                  (compressed record of that page is junk),
+ *                                  rawsize PA (raw record, size != block)
+ *   noise PA SIZE                  fill unused pages with pseudo-random bytes
+ *                                  (incompressible: stored raw in kdump)
  *   expect-sane                    only require sane behaviour: exit 0, 1 or 3,
  *                                  no crash/hang, one stderr line if 3, JSON
  *                                  on stdout otherwise
@@ -98,6 +128,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <lzo/lzo1x.h>
+#ifdef HAVE_ZSTD
+#include <zstd.h>
+#endif
+#ifdef HAVE_SNAPPY
+#include <snappy-c.h>
+#endif
 
 typedef uint64_t u64;
 typedef int64_t s64;
@@ -356,7 +394,7 @@ struct ppage { u64 pfn; unsigned char *buf; };
 static struct ppage *pht;
 static size_t pht_cap = 1 << 16, pht_n;
 static u64 *pfn_list;
-static size_t npfn, cappfn;
+static size_t npfn, cappfn, npfn_ess = (size_t)-1;
 
 static unsigned char *phys_page(u64 pa, int create)
 {
@@ -613,6 +651,160 @@ static int kind_by_name(const char *n)
 	return 0;
 }
 
+/* ------------------------------------------------------------ kdump-compressed settings */
+/* format kdump [codec=zlib|lzo|snappy|zstd|none|mixed] [version=1..6]
+ *              [flattened] [split=N] [order=I,J,..] [missing=I,..]
+ *              [block=N] [diskdump-sig] [nozeroshare] [incomplete=N]
+ *              [truncate=N] [flatcut=N] [shuffle] [shuffle-all]
+ *              [mapnr32=N] [dump_level=N]
+ * kcorrupt blocksize|bitmap-eof|mapnr-big|flat-negsize|split-overlap|
+ *          split-mapnr|desc-eof PA|garbage PA|rawsize PA                */
+enum { K_NONE = 0, K_ZLIB = 1, K_LZO = 2, K_SNAPPY = 4, K_INCOMPLETE = 8, K_ZSTD = 0x20,
+       K_MIXED = -1 };
+enum { KC_NONE, KC_BLOCKSIZE, KC_BITMAP_EOF, KC_MAPNR_BIG, KC_FLAT_NEGSIZE, KC_SPLIT_OVERLAP,
+       KC_SPLIT_MAPNR, KC_DESC_EOF, KC_GARBAGE, KC_RAWSIZE };
+#define KD_MAXPARTS 16
+static struct {
+	int on, codec, version, flattened, nsplit, diskdump, zeroshare, shuffle, shuffle_all;
+	u64 block;
+	int incomplete_n, trunc_n, flatcut_n;
+	int order[KD_MAXPARTS], norder;
+	int missing[KD_MAXPARTS];
+	u64 mapnr32;
+	int mapnr32_set, dump_level;
+	int corrupt;
+	char *corrupt_expr;
+	u64 corrupt_pa;
+} kd = { .codec = K_ZLIB, .version = 6, .nsplit = 1, .block = 4096, .zeroshare = 1,
+	 .dump_level = 31 };
+static int expect_rc[4] = { 3 }, nexpect_rc = 1;
+
+static int codec_by_name(const char *n)
+{
+	if (!strcmp(n, "zlib")) return K_ZLIB;
+	if (!strcmp(n, "lzo")) return K_LZO;
+	if (!strcmp(n, "snappy")) return K_SNAPPY;
+	if (!strcmp(n, "zstd")) return K_ZSTD;
+	if (!strcmp(n, "none")) return K_NONE;
+	if (!strcmp(n, "mixed")) return K_MIXED;
+	die("unknown codec '%s'", n);
+	return 0;
+}
+
+static const char *codec_str(int c)
+{
+	switch (c) {
+	case K_ZLIB: return "zlib";
+	case K_LZO: return "lzo";
+	case K_SNAPPY: return "snappy";
+	case K_ZSTD: return "zstd";
+	}
+	return NULL;
+}
+
+static int codec_compiled(int c)
+{
+	switch (c) {
+	case K_NONE: case K_ZLIB: case K_LZO: return 1;
+#ifdef HAVE_SNAPPY
+	case K_SNAPPY: return 1;
+#endif
+#ifdef HAVE_ZSTD
+	case K_ZSTD: return 1;
+#endif
+	}
+	return 0;
+}
+
+static int parse_intlist(const char *s, int *out, int max)
+{
+	int n = 0;
+	char buf[256], *save, *t;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			die("too many list items");
+		out[n++] = (int)num(t);
+	}
+	return n;
+}
+
+static void parse_format(struct line *l)
+{
+	if (l->argc < 2 || strcmp(l->argv[1], "kdump"))
+		die("format kdump [options]");
+	kd.on = 1;
+	for (int j = 2; j < l->argc; j++) {
+		const char *a = l->argv[j];
+		if (!strncmp(a, "codec=", 6)) kd.codec = codec_by_name(a + 6);
+		else if (!strncmp(a, "version=", 8)) kd.version = (int)num(a + 8);
+		else if (!strcmp(a, "flattened")) kd.flattened = 1;
+		else if (!strncmp(a, "split=", 6)) kd.nsplit = (int)num(a + 6);
+		else if (!strncmp(a, "order=", 6)) kd.norder = parse_intlist(a + 6, kd.order, KD_MAXPARTS);
+		else if (!strncmp(a, "missing=", 8)) {
+			int m[KD_MAXPARTS], n = parse_intlist(a + 8, m, KD_MAXPARTS);
+			for (int k = 0; k < n; k++) {
+				if (m[k] < 0 || m[k] >= KD_MAXPARTS)
+					die("missing=: bad part");
+				kd.missing[m[k]] = 1;
+			}
+		}
+		else if (!strncmp(a, "block=", 6)) kd.block = num(a + 6);
+		else if (!strcmp(a, "diskdump-sig")) kd.diskdump = 1;
+		else if (!strcmp(a, "nozeroshare")) kd.zeroshare = 0;
+		else if (!strncmp(a, "incomplete=", 11)) kd.incomplete_n = (int)num(a + 11);
+		else if (!strncmp(a, "truncate=", 9)) kd.trunc_n = (int)num(a + 9);
+		else if (!strncmp(a, "flatcut=", 8)) kd.flatcut_n = (int)num(a + 8);
+		else if (!strcmp(a, "shuffle")) kd.shuffle = 1;
+		else if (!strcmp(a, "shuffle-all")) kd.shuffle = kd.shuffle_all = 1;
+		else if (!strncmp(a, "mapnr32=", 8)) { kd.mapnr32 = num(a + 8); kd.mapnr32_set = 1; }
+		else if (!strncmp(a, "dump_level=", 11)) kd.dump_level = (int)num(a + 11);
+		else die("unknown format option '%s'", a);
+	}
+	if (kd.version < 1 || kd.version > 6)
+		die("version must be 1..6");
+	if (kd.nsplit < 1 || kd.nsplit > KD_MAXPARTS)
+		die("split=1..%d", KD_MAXPARTS);
+	if (kd.block < 4096 || (kd.block & (kd.block - 1)) || kd.block > 65536)
+		die("block must be a power of two, 4096..65536");
+	if (kd.codec == K_MIXED) {
+		if (!codec_compiled(K_SNAPPY) || !codec_compiled(K_ZSTD)) {
+			fprintf(stderr, "mkvmcore: %s: codec=mixed needs snappy and zstd, not compiled in\n", spec_path);
+			exit(4);
+		}
+	} else if (!codec_compiled(kd.codec)) {
+		fprintf(stderr, "mkvmcore: %s: codec %s not compiled in\n", spec_path, codec_str(kd.codec));
+		exit(4);
+	}
+	if (!kd.norder) {
+		kd.norder = kd.nsplit;
+		for (int i = 0; i < kd.nsplit; i++)
+			kd.order[i] = i;
+	}
+}
+
+static void parse_kcorrupt(struct line *l)
+{
+	need(l, 2, 3);
+	const char *k = l->argv[1];
+	if (!strcmp(k, "blocksize")) kd.corrupt = KC_BLOCKSIZE;
+	else if (!strcmp(k, "bitmap-eof")) kd.corrupt = KC_BITMAP_EOF;
+	else if (!strcmp(k, "mapnr-big")) kd.corrupt = KC_MAPNR_BIG;
+	else if (!strcmp(k, "flat-negsize")) kd.corrupt = KC_FLAT_NEGSIZE;
+	else if (!strcmp(k, "split-overlap")) kd.corrupt = KC_SPLIT_OVERLAP;
+	else if (!strcmp(k, "split-mapnr")) kd.corrupt = KC_SPLIT_MAPNR;
+	else if (!strcmp(k, "desc-eof")) kd.corrupt = KC_DESC_EOF;
+	else if (!strcmp(k, "garbage")) kd.corrupt = KC_GARBAGE;
+	else if (!strcmp(k, "rawsize")) kd.corrupt = KC_RAWSIZE;
+	else die("unknown kdump corruption '%s'", k);
+	if (kd.corrupt == KC_DESC_EOF || kd.corrupt == KC_GARBAGE || kd.corrupt == KC_RAWSIZE) {
+		need(l, 3, 3);
+		kd.corrupt_expr = strdup(l->argv[2]);
+	} else {
+		need(l, 2, 2);
+	}
+}
+
 /* pass 1: scalar settings and symbols */
 static void pass1(void)
 {
@@ -697,10 +889,14 @@ static void pass1(void)
 			trunc_load = (int)num(l->argv[1]);
 			trunc_bytes = num(l->argv[2]);
 		} else if (!strcmp(d, "expect-error")) {
-			need(l, 1, 2);
+			need(l, 1, 3);
 			expect_error = 1;
-			if (l->argc > 1)
-				snprintf(expect_error_word, sizeof(expect_error_word), "%s", l->argv[1]);
+			for (int j = 1; j < l->argc; j++) {
+				if (!strncmp(l->argv[j], "rc=", 3))
+					nexpect_rc = parse_intlist(l->argv[j] + 3, expect_rc, 4);
+				else
+					snprintf(expect_error_word, sizeof(expect_error_word), "%s", l->argv[j]);
+			}
 		} else if (!strcmp(d, "expect-sane")) {
 			expect_sane = 1;
 		} else if (!strcmp(d, "force-ok")) {
@@ -757,8 +953,12 @@ static void pass1(void)
 			   !strcmp(d, "phys_base") || !strcmp(d, "map") || !strcmp(d, "hole") ||
 			   !strcmp(d, "loop") || !strcmp(d, "load") || !strcmp(d, "probe") ||
 			   !strcmp(d, "loadrange") || !strcmp(d, "probestep") ||
-			   !strcmp(d, "share")) {
+			   !strcmp(d, "share") || !strcmp(d, "noise")) {
 			/* later passes */
+		} else if (!strcmp(d, "format")) {
+			parse_format(l);
+		} else if (!strcmp(d, "kcorrupt")) {
+			parse_kcorrupt(l);
 		} else {
 			die("unknown directive '%s'", d);
 		}
@@ -1004,6 +1204,10 @@ static int parse_probe(const char *s, u64 *va)
 	return 1;
 }
 
+static const char *kd_expect(u64 pa, char *file, size_t fsz);
+static const char *kd_format_name(void);
+static int kd_incomplete(void);
+static u64 kd_present_in(u64 pa, u64 len);
 static int all_mapped = 1;
 
 static void expect_probe(FILE *f, const char *input, const char *group)
@@ -1043,6 +1247,15 @@ static void expect_probe(FILE *f, const char *input, const char *group)
 		return;
 	}
 	u64 pa = m->pa + (va - m->va);
+	if (kd.on) {
+		char file[512];
+		const char *kst = kd_expect(pa, file, sizeof(file));
+		if (strcmp(kst, "mapped"))
+			all_mapped = 0;
+		fprintf(f, "\"status\":\"%s\",\"pa\":\"0x%lx\",\"page_size\":%lu,\"region\":%s,\"file\":%s}}\n",
+			kst, (unsigned long)pa, (unsigned long)m->pgsz, regbuf, file);
+		return;
+	}
 	const struct load *ld = NULL;
 	for (size_t i = 0; i < nloads; i++)
 		if (pa >= loads[i].paddr && pa - loads[i].paddr < loads[i].memsz)
@@ -1069,11 +1282,12 @@ static void expect_probe(FILE *f, const char *input, const char *group)
 
 static void expect_regions(FILE *f)
 {
-	fprintf(f, "{\"kind\":\"regions\",\"expect\":{\"format\":\"elf\",\"arch\":\"x86_64\",\"release\":");
+	fprintf(f, "{\"kind\":\"regions\",\"expect\":{\"format\":\"%s\",\"arch\":\"x86_64\",\"release\":",
+		kd.on ? kd_format_name() : "elf");
 	json_str(f, release);
 	fprintf(f, ",\"levels\":%d,\"kaslr_offset\":\"0x%lx\",\"phys_base\":\"0x%lx\",\"page_size\":4096,\"incomplete\":%s,\"regions\":[",
 		levels, (unsigned long)kaslr, (unsigned long)phys_base,
-		trunc_load >= 0 ? "true" : "false");
+		(kd.on ? kd_incomplete() : trunc_load >= 0) ? "true" : "false");
 	for (int r = 0; r < nregions; r++) {
 		u64 rs = regions[r].start, re = regions[r].end;
 		u64 mapped = 0, present = 0;
@@ -1085,7 +1299,8 @@ static void expect_regions(FILE *f)
 			if (a > b)
 				continue;
 			mapped += b - a + 1;
-			present += present_in(m->pa + (a - m->va), b - a + 1);
+			present += kd.on ? kd_present_in(m->pa + (a - m->va), b - a + 1) :
+					   present_in(m->pa + (a - m->va), b - a + 1);
 		}
 		fprintf(f, "%s{\"name\":\"%s\",\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"size\":%lu,\"mapped_bytes\":%lu,\"present_bytes\":%lu}",
 			r ? "," : "", regions[r].name, (unsigned long)rs, (unsigned long)re,
@@ -1331,7 +1546,7 @@ static void write_vmcore(const char *path)
 			if (n == 4096 && ld->off + in + 4096 <= file_size_final)
 				done = 1;
 		}
-		if (!done && !allow_missing && corrupt_kind != C_EMPTY &&
+		if (!done && !allow_missing && i < npfn_ess && corrupt_kind != C_EMPTY &&
 		    corrupt_kind != C_NOTELF && corrupt_kind != C_EHDR_TRUNC)
 			die("physical page 0x%lx (page table or kernel variable) is not in the dumped file data",
 			    (unsigned long)pa);
@@ -1428,6 +1643,632 @@ static void write_symbols(const char *path)
 	free(s);
 	if (fclose(f))
 		die("%s: write error", path);
+}
+
+static char *path_join(const char *dir, const char *name);
+/* ------------------------------------------------------------ kdump-compressed writing */
+/* One write of a part file, in the order makedumpfile would issue it. */
+struct kwr {
+	u64 off, len;
+	unsigned char *data;
+	u64 kept;  /* bytes of it that reach the output (flattened cut) */
+	u64 fpos;  /* flattened: position of its data in the flattened file */
+};
+struct kpart {
+	struct kwr *w;
+	size_t nw, capw;
+	u64 start, end;      /* PFN range [start, end) */
+	u64 fsize;           /* plain: size of the written file */
+	char name[32];
+	int avail;           /* given to kmapdump */
+	int *datawr;         /* indices of page-data writes, in order */
+	size_t ndatawr, capdatawr;
+};
+static struct kpart kparts[KD_MAXPARTS];
+/* state: 0 not dumped (2nd bitmap clear), 1 dumped, 2 dumped but the
+ * descriptor is zero (incomplete), 3 descriptor points past EOF */
+struct kpg { int part, state, desc_w, rec_w, bad, codec; u64 desc_pos, rec_off; uint32_t rec_len, flags; };
+static struct kpg *kpg;
+static unsigned char *kbm1, *kbm2;
+static u64 kmax_mapnr, kbm_half;
+static int kd_codecs_used; /* bit mask of codec flags (K_NONE -> 0x100) */
+
+static int kbit(const unsigned char *bm, u64 pfn)
+{
+	return pfn < kbm_half * 8 && (bm[pfn >> 3] >> (pfn & 7) & 1);
+}
+
+static void kset(unsigned char *bm, u64 pfn)
+{
+	bm[pfn >> 3] |= (unsigned char)(1u << (pfn & 7));
+}
+
+static void kd_block_data(u64 pfn, unsigned char *buf)
+{
+	memset(buf, 0, kd.block);
+	for (u64 i = 0; i < kd.block; i += 4096) {
+		unsigned char *p = phys_page(pfn * kd.block + i, 0);
+		if (p)
+			memcpy(buf + i, p, 4096);
+	}
+}
+
+/* Compressed size, or 0 if it does not shrink the page / fails. */
+static u64 kd_compress(int codec, const unsigned char *in, u64 n, unsigned char *out, u64 cap)
+{
+	switch (codec) {
+	case K_ZLIB: {
+		uLongf len = cap;
+		if (compress2(out, &len, in, n, Z_BEST_SPEED) != Z_OK)
+			return 0;
+		return len < n ? len : 0;
+	}
+	case K_LZO: {
+		static unsigned char *wrk;
+		lzo_uint len = cap;
+		if (!wrk) {
+			if (lzo_init() != LZO_E_OK)
+				die("lzo_init failed");
+			wrk = xcalloc(1, LZO1X_1_MEM_COMPRESS);
+		}
+		if (lzo1x_1_compress(in, n, out, &len, wrk) != LZO_E_OK)
+			return 0;
+		return len < n ? len : 0;
+	}
+#ifdef HAVE_SNAPPY
+	case K_SNAPPY: {
+		size_t len = cap;
+		if (snappy_compress((const char *)in, n, (char *)out, &len) != SNAPPY_OK)
+			return 0;
+		return len < n ? len : 0;
+	}
+#endif
+#ifdef HAVE_ZSTD
+	case K_ZSTD: {
+		size_t r = ZSTD_compress(out, cap, in, n, 1);
+		if (ZSTD_isError(r))
+			return 0;
+		return r < n ? r : 0;
+	}
+#endif
+	}
+	return 0;
+}
+
+static int kd_page_codec(u64 pfn)
+{
+	static const int cyc[5] = { K_ZLIB, K_LZO, K_SNAPPY, K_ZSTD, K_NONE };
+	if (kd.codec == K_MIXED)
+		return cyc[pfn % 5];
+	return kd.codec;
+}
+
+static int kd_add(struct kpart *p, u64 off, const void *data, u64 len)
+{
+	struct kwr w;
+	memset(&w, 0, sizeof(w));
+	w.off = off;
+	w.len = len;
+	w.data = xcalloc(1, len);
+	memcpy(w.data, data, len);
+	w.kept = len;
+	PUSH(p->w, p->nw, p->capw, w);
+	return (int)p->nw - 1;
+}
+
+/* bytes [off, off+len) of part p's real file can be read */
+static int kd_covered(const struct kpart *p, int wi, u64 off, u64 len)
+{
+	if (!kd.flattened)
+		return off + len <= p->fsize;
+	const struct kwr *w = &p->w[wi];
+	return off >= w->off && off + len <= w->off + w->kept;
+}
+
+static int kd_present(u64 pfn)
+{
+	if (pfn >= kmax_mapnr)
+		return 0;
+	const struct kpg *g = &kpg[pfn];
+	if (g->part < 0 || !kparts[g->part].avail || g->state != 1)
+		return 0;
+	const struct kpart *p = &kparts[g->part];
+	return kd_covered(p, g->desc_w, g->desc_pos, 24) &&
+	       kd_covered(p, g->rec_w, g->rec_off, g->rec_len);
+}
+
+static u64 kd_rng = 0x2545f4914f6cdd1dULL;
+static u64 kd_rand(void)
+{
+	kd_rng ^= kd_rng << 13;
+	kd_rng ^= kd_rng >> 7;
+	kd_rng ^= kd_rng << 17;
+	return kd_rng;
+}
+
+static void be64(unsigned char *p, u64 v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+
+static void kd_write_file(const char *outdir, struct kpart *p)
+{
+	char *path = xcalloc(1, strlen(outdir) + 40);
+	sprintf(path, "%s/%s", outdir, p->name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	if (!kd.flattened) {
+		u64 size = 0;
+		for (size_t i = 0; i < p->nw; i++)
+			size = umax(size, p->w[i].off + p->w[i].len);
+		unsigned char *img = xcalloc(1, size);
+		for (size_t i = 0; i < p->nw; i++)
+			memcpy(img + p->w[i].off, p->w[i].data, p->w[i].len);
+		if (!p->fsize || p->fsize > size)
+			p->fsize = size;
+		if (fwrite(img, 1, p->fsize, f) != p->fsize)
+			die("%s: write error", path);
+		free(img);
+	} else {
+		/* stream order: the first write stays first unless shuffle-all;
+		 * the final header rewrite must follow the first header write */
+		size_t n = p->nw, *ord = xcalloc(n, sizeof(*ord));
+		for (size_t i = 0; i < n; i++)
+			ord[i] = i;
+		if (kd.shuffle) {
+			for (size_t i = n - 1; i > (kd.shuffle_all ? 0 : 1); i--) {
+				size_t lo = kd.shuffle_all ? 0 : 1;
+				size_t j = lo + kd_rand() % (i - lo + 1);
+				size_t t = ord[i]; ord[i] = ord[j]; ord[j] = t;
+			}
+			size_t a = 0, b = 0;
+			for (size_t i = 0; i < n; i++) {
+				if (ord[i] == 0) a = i;
+				if (ord[i] == n - 1) b = i;
+			}
+			if (b < a) { ord[a] = n - 1; ord[b] = 0; }
+		}
+		unsigned char hdr[4096];
+		memset(hdr, 0, sizeof(hdr));
+		memcpy(hdr, "makedumpfile", 12);
+		be64(hdr + 16, 1);
+		be64(hdr + 24, 1);
+		fwrite(hdr, 1, sizeof(hdr), f);
+		u64 pos = 4096;
+		size_t cut = kd.flatcut_n ? n - (size_t)kd.flatcut_n : n;
+		if (kd.flatcut_n && (kd.flatcut_n < 1 || (size_t)kd.flatcut_n > n))
+			die("flatcut out of range");
+		for (size_t i = 0; i < n; i++) {
+			struct kwr *w = &p->w[ord[i]];
+			unsigned char rh[16];
+			be64(rh, w->off);
+			be64(rh + 8, w->len);
+			if (kd.corrupt == KC_FLAT_NEGSIZE && i == n / 2)
+				be64(rh + 8, (u64)-16);
+			if (i > cut) {
+				w->kept = 0;
+				continue;
+			}
+			w->fpos = pos + 16;
+			if (i == cut) {
+				w->kept = w->len / 2;
+				fwrite(rh, 1, 16, f);
+				fwrite(w->data, 1, w->kept, f);
+				pos += 16 + w->kept;
+				continue;
+			}
+			fwrite(rh, 1, 16, f);
+			fwrite(w->data, 1, w->len, f);
+			pos += 16 + w->len;
+		}
+		if (!kd.flatcut_n) {
+			unsigned char end[16];
+			memset(end, 0xff, 16);
+			fwrite(end, 1, 16, f);
+		}
+		free(ord);
+	}
+	if (fclose(f))
+		die("%s: write error", path);
+	free(path);
+}
+
+static void kd_build(const char *outdir)
+{
+	u64 bs = kd.block;
+	/* pages: from the loads (page granularity) */
+	kmax_mapnr = 0;
+	for (size_t i = 0; i < nloads; i++) {
+		const struct load *ld = &loads[i];
+		if ((ld->paddr | ld->memsz | ld->filesz) & (bs - 1))
+			die("format kdump: load 0x%lx not aligned to the block size", (unsigned long)ld->paddr);
+		kmax_mapnr = umax(kmax_mapnr, (ld->paddr + ld->memsz) / bs);
+	}
+	if (!kmax_mapnr)
+		die("format kdump: no loads");
+	kbm_half = ((kmax_mapnr + 7) / 8 + bs - 1) / bs * bs;
+	kbm1 = xcalloc(1, kbm_half);
+	kbm2 = xcalloc(1, kbm_half);
+	for (size_t i = 0; i < nloads; i++) {
+		const struct load *ld = &loads[i];
+		for (u64 a = ld->paddr; a < ld->paddr + ld->memsz; a += bs) {
+			kset(kbm1, a / bs);
+			if (a < ld->paddr + ld->filesz)
+				kset(kbm2, a / bs);
+		}
+	}
+	kpg = xcalloc(kmax_mapnr, sizeof(*kpg));
+	for (u64 i = 0; i < kmax_mapnr; i++)
+		kpg[i].part = -1;
+	for (int i = 0; i < kd.nsplit; i++) {
+		struct kpart *p = &kparts[i];
+		p->start = kmax_mapnr * (u64)i / (u64)kd.nsplit;
+		p->end = kmax_mapnr * (u64)(i + 1) / (u64)kd.nsplit;
+		if (i)
+			snprintf(p->name, sizeof(p->name), "vmcore.%d", i);
+		else
+			snprintf(p->name, sizeof(p->name), "vmcore");
+		p->avail = !kd.missing[i];
+		for (u64 q = p->start; q < p->end; q++)
+			kpg[q].part = i;
+	}
+	/* incomplete=N: the last N dumped pages get zero descriptors */
+	for (u64 q = kmax_mapnr, left = (u64)kd.incomplete_n; q-- > 0 && left;)
+		if (kbit(kbm2, q)) {
+			kpg[q].state = 2;
+			left--;
+		}
+	u64 cpa = 0, cpfn = ~0ULL;
+	if (kd.corrupt_expr) {
+		cpa = eval(kd.corrupt_expr);
+		cpfn = cpa / bs;
+		if (cpfn >= kmax_mapnr || !kbit(kbm2, cpfn))
+			die("kcorrupt: PA 0x%lx is not a dumped page", (unsigned long)cpa);
+	}
+
+	/* sub-header payload: VMCOREINFO, then the ELF notes (v4+) */
+	const char *vmci = vmcoreinfo_text();
+	u64 vlen = kd.version >= 3 ? strlen(vmci) : 0;
+	u64 nlen = 0;
+	unsigned char *notes = NULL;
+	if (kd.version >= 4)
+		for (size_t i = 0; i < nnotesegs; i++) {
+			notes = xrealloc(notes, nlen + notesegs[i].len);
+			memcpy(notes + nlen, notesegs[i].buf, notesegs[i].len);
+			nlen += notesegs[i].len;
+		}
+	u64 subsz = 104 + vlen + nlen;
+	u64 sub_blocks = (subsz + bs - 1) / bs;
+	u64 bitmap_blocks = 2 * kbm_half / bs;
+	u64 bm_off = (1 + sub_blocks) * bs;
+	u64 desc_off = bm_off + bitmap_blocks * bs;
+	unsigned char *blk = xcalloc(1, bs), *cbuf = xcalloc(1, 2 * bs + 4096);
+	unsigned char *zero = xcalloc(1, bs);
+
+	for (int pi = 0; pi < kd.nsplit; pi++) {
+		struct kpart *p = &kparts[pi];
+		u64 ndesc = 0;
+		for (u64 q = p->start; q < p->end; q++)
+			ndesc += kbit(kbm2, q);
+		u64 start = p->start, end = p->end, mapnr = kmax_mapnr;
+		if (kd.corrupt == KC_SPLIT_OVERLAP && pi == 1)
+			start -= 1;
+		if (kd.corrupt == KC_SPLIT_MAPNR && pi == 1)
+			mapnr += 8;
+		if (kd.corrupt == KC_MAPNR_BIG)
+			mapnr = kbm_half * 8 + 4096;
+		/* header (written twice: first with INCOMPLETE set, as a
+		 * dump in progress; the final rewrite comes last) */
+		unsigned char h[4096];
+		memset(h, 0, sizeof(h));
+		memcpy(h, kd.diskdump ? "DISKDUMP" : "KDUMP   ", 8);
+		put32(h + 8, (uint32_t)kd.version);
+		const char *uts[6] = { "Linux", "synth", release, "#1 SMP PREEMPT_DYNAMIC", "x86_64", "(none)" };
+		for (int k = 0; k < 6; k++)
+			snprintf((char *)h + 12 + 65 * k, 65, "%s", uts[k]);
+		put64(h + 408, 1700000000);
+		uint32_t status = kd.codec == K_MIXED ? K_ZLIB : (uint32_t)kd.codec;
+		if (kd.incomplete_n)
+			status |= K_INCOMPLETE;
+		put32(h + 424, status);
+		put32(h + 428, kd.corrupt == KC_BLOCKSIZE ? 3000 : (uint32_t)bs);
+		put32(h + 432, (uint32_t)sub_blocks);
+		put32(h + 436, kd.corrupt == KC_BITMAP_EOF ? 0x100000 : (uint32_t)bitmap_blocks);
+		put32(h + 440, kd.mapnr32_set ? (uint32_t)kd.mapnr32 :
+			       (uint32_t)umin(mapnr, 0xffffffffULL));
+		put32(h + 460, 1); /* nr_cpus */
+		unsigned char h0[4096];
+		memcpy(h0, h, sizeof(h));
+		put32(h0 + 424, status | K_INCOMPLETE);
+		kd_add(p, 0, h0, bs < 4096 ? bs : 4096);
+		/* sub-header */
+		unsigned char *sub = xcalloc(1, sub_blocks * bs);
+		put64(sub + 0, (u64)phys_base);
+		put32(sub + 8, (uint32_t)kd.dump_level);
+		if (kd.version >= 2 && kd.nsplit > 1) {
+			put32(sub + 12, 1);
+			put64(sub + 16, start);
+			put64(sub + 24, end);
+		}
+		if (kd.version >= 3) {
+			put64(sub + 32, bs + 104);
+			put64(sub + 40, vlen);
+			memcpy(sub + 104, vmci, vlen);
+		}
+		if (kd.version >= 4) {
+			put64(sub + 48, bs + 104 + vlen);
+			put64(sub + 56, nlen);
+			memcpy(sub + 104 + vlen, notes, nlen);
+		}
+		if (kd.version >= 6) {
+			if (kd.nsplit > 1) {
+				put64(sub + 80, start);
+				put64(sub + 88, end);
+			}
+			put64(sub + 96, mapnr);
+		}
+		kd_add(p, bs, sub, sub_blocks * bs);
+		free(sub);
+		/* bitmaps */
+		kd_add(p, bm_off, kbm1, kbm_half);
+		kd_add(p, bm_off + kbm_half, kbm2, kbm_half);
+		/* page records */
+		u64 data = desc_off + ndesc * 24;
+		int zero_w = -1;
+		u64 zero_off = 0;
+		uint32_t zero_len = 0, zero_flags = 0;
+		unsigned char batch[16 * 24];
+		u64 batch_pfn[16];
+		int nb = 0;
+		u64 batch_off = desc_off, di = 0;
+		for (u64 q = p->start; q < p->end; q++) {
+			if (!kbit(kbm2, q))
+				continue;
+			struct kpg *g = &kpg[q];
+			if (g->state == 0)
+				g->state = 1;
+			g->desc_pos = desc_off + di * 24;
+			di++;
+			unsigned char *d = batch + nb * 24;
+			memset(d, 0, 24);
+			if (g->state == 1) {
+				kd_block_data(q, blk);
+				int isz = !memcmp(blk, zero, bs) && kd.zeroshare && q != cpfn;
+				if (isz && zero_w >= 0) {
+					g->rec_w = zero_w; g->rec_off = zero_off;
+					g->rec_len = zero_len; g->flags = zero_flags;
+				} else {
+					int c = kd_page_codec(q);
+					u64 clen = c != K_NONE && !(kd.corrupt == KC_RAWSIZE && q == cpfn) ?
+						   kd_compress(c, blk, bs, cbuf, 2 * bs + 4096) : 0;
+					const unsigned char *src = clen ? cbuf : blk;
+					g->rec_len = clen ? (uint32_t)clen : (uint32_t)bs;
+					g->flags = clen ? (uint32_t)c : 0;
+					if (kd.corrupt == KC_GARBAGE && q == cpfn) {
+						if (!clen)
+							die("kcorrupt garbage: page is stored raw");
+						for (u64 k = 0; k < clen; k++)
+							cbuf[k] = (unsigned char)(0xa5 ^ (k * 37));
+						g->bad = 1;
+					}
+					if (kd.corrupt == KC_RAWSIZE && q == cpfn) {
+						g->rec_len = (uint32_t)bs - 16;
+						g->bad = 1;
+					}
+					g->rec_off = data;
+					g->rec_w = kd_add(p, data, src, g->rec_len);
+					PUSH(p->datawr, p->ndatawr, p->capdatawr, g->rec_w);
+					data += g->rec_len;
+					if (isz) {
+						zero_w = g->rec_w; zero_off = g->rec_off;
+						zero_len = g->rec_len; zero_flags = g->flags;
+					}
+				}
+				g->codec = g->flags ? (int)g->flags : 0x100;
+				kd_codecs_used |= g->codec;
+				u64 doff = g->rec_off;
+				if (kd.corrupt == KC_DESC_EOF && q == cpfn) {
+					doff = 0x7fff0000000ULL;
+					g->state = 3;
+				}
+				put64(d, doff);
+				put32(d + 8, g->rec_len);
+				put32(d + 12, g->flags);
+				put64(d + 16, 0);
+			}
+			batch_pfn[nb] = q;
+			if (++nb == 16 || q + 1 == p->end) {
+				int wi = kd_add(p, batch_off, batch, (u64)nb * 24);
+				for (int k = 0; k < nb; k++)
+					kpg[batch_pfn[k]].desc_w = wi;
+				batch_off += (u64)nb * 24;
+				nb = 0;
+			}
+		}
+		if (nb) {
+			int wi = kd_add(p, batch_off, batch, (u64)nb * 24);
+			for (int k = 0; k < nb; k++)
+				kpg[batch_pfn[k]].desc_w = wi;
+		}
+		kd_add(p, 0, h, bs < 4096 ? bs : 4096);
+		/* truncate=N: cut in the middle of the Nth-from-last record */
+		if (kd.trunc_n && pi == kd.nsplit - 1) {
+			if ((size_t)kd.trunc_n > p->ndatawr)
+				die("truncate=N: only %zu page records", p->ndatawr);
+			const struct kwr *w = &p->w[p->datawr[p->ndatawr - (size_t)kd.trunc_n]];
+			p->fsize = w->off + w->len / 2;
+		}
+		kd_write_file(outdir, p);
+	}
+	/* the pages the walk needs must be readable */
+	for (size_t i = 0; i < umin(npfn, npfn_ess) && !allow_missing; i++) {
+		u64 q = (pfn_list[i] << 12) / bs;
+		if (!kd_present(q))
+			die("physical page 0x%lx (page table or kernel variable) is not in the dump",
+			    (unsigned long)(pfn_list[i] << 12));
+	}
+	FILE *df = fopen(path_join(outdir, "dumpfiles.txt"), "w");
+	if (!df)
+		die("dumpfiles.txt: %s", strerror(errno));
+	for (int i = 0; i < kd.norder; i++) {
+		int k = kd.order[i];
+		if (k < 0 || k >= kd.nsplit)
+			die("order: no part %d", k);
+		if (kparts[k].avail)
+			fprintf(df, "%s/%s\n", outdir, kparts[k].name);
+	}
+	fclose(df);
+	free(blk); free(cbuf); free(zero); free(notes);
+}
+
+static int kd_first_part(void)
+{
+	for (int i = 0; i < kd.norder; i++)
+		if (kparts[kd.order[i]].avail)
+			return kd.order[i];
+	return -1;
+}
+
+static int kd_nparts_given(void)
+{
+	int n = 0;
+	for (int i = 0; i < kd.norder; i++)
+		n += kparts[kd.order[i]].avail;
+	return n;
+}
+
+static int kd_incomplete(void)
+{
+	/* A descriptor pointing past the end of the file is what a file cut
+	 * short looks like: kmapdump calls such a dump incomplete. */
+	if (kd.incomplete_n || kd.trunc_n || kd.flatcut_n ||
+	    kd.corrupt == KC_DESC_EOF)
+		return 1;
+	for (int i = 0; i < kd.nsplit; i++)
+		if (!kparts[i].avail)
+			return 1;
+	return 0;
+}
+
+static const char *kd_format_name(void)
+{
+	int split = kd_nparts_given() > 1;
+	if (kd.flattened)
+		return split ? "kdump-compressed (flattened, split)" : "kdump-compressed (flattened)";
+	return split ? "kdump-compressed (split)" : "kdump-compressed";
+}
+
+/* status and file object of PA in the kdump model */
+static const char *kd_expect(u64 pa, char *file, size_t fsz)
+{
+	u64 pfn = pa / kd.block, in = pa % kd.block;
+	snprintf(file, fsz, "null");
+	if (pfn >= kmax_mapnr)
+		return "not-in-dump";
+	const struct kpg *g = &kpg[pfn];
+	if (g->part < 0 || !kparts[g->part].avail)
+		return "not-in-dump";
+	if (!kbit(kbm2, pfn))
+		return kbit(kbm1, pfn) ? "excluded" : "not-in-dump";
+	if (!kd_present(pfn))
+		return "not-in-dump";
+	const struct kpart *p = &kparts[g->part];
+	u64 off = g->rec_off;
+	if (kd.flattened)
+		off = p->w[g->rec_w].fpos + (g->rec_off - p->w[g->rec_w].off);
+	char path[64] = "";
+	if (g->part != kd_first_part())
+		snprintf(path, sizeof(path), ",\"path\":\"%s\"", p->name);
+	if (g->flags)
+		snprintf(file, fsz, "{\"offset\":null,\"record_offset\":%lu,\"record_size\":%u,"
+			 "\"codec\":\"%s\",\"page_offset\":%lu%s}",
+			 (unsigned long)off, g->rec_len, codec_str((int)g->flags),
+			 (unsigned long)in, path);
+	else
+		snprintf(file, fsz, "{\"offset\":%lu%s}", (unsigned long)(off + in), path);
+	return "mapped";
+}
+
+static u64 kd_present_in(u64 pa, u64 len)
+{
+	u64 tot = 0, bs = kd.block;
+	if (!len)
+		return 0;
+	u64 last = (pa + len - 1) / bs;
+	for (u64 q = pa / bs; q <= last && q < kmax_mapnr; q++) {
+		if (!kd_present(q))
+			continue;
+		u64 a = umax(pa, q * bs), b = umin(pa + len, (q + 1) * bs);
+		tot += b - a;
+	}
+	return tot;
+}
+
+static int kd_open_error(void)
+{
+	return kd.corrupt == KC_BLOCKSIZE || kd.corrupt == KC_BITMAP_EOF ||
+	       kd.corrupt == KC_MAPNR_BIG || kd.corrupt == KC_FLAT_NEGSIZE ||
+	       kd.corrupt == KC_SPLIT_OVERLAP || kd.corrupt == KC_SPLIT_MAPNR;
+}
+
+static void kd_expect_meta(FILE *f)
+{
+	fprintf(f, ",\"format\":\"kdump\",\"codecs\":[");
+	int first = 1;
+	for (int c = 1; c <= 0x20; c <<= 1)
+		if ((kd_codecs_used & c) && codec_str(c)) {
+			fprintf(f, "%s\"%s\"", first ? "" : ",", codec_str(c));
+			first = 0;
+		}
+	fprintf(f, "],\"codec_pages\":{");
+	first = 1;
+	for (int c = 1; c <= 0x20; c <<= 1) {
+		if (!codec_str(c) || !(kd_codecs_used & c))
+			continue;
+		u64 n = 0;
+		for (u64 q = 0; q < kmax_mapnr; q++)
+			n += kd_present(q) && kpg[q].flags == (uint32_t)c ? 1 : 0;
+		fprintf(f, "%s\"%s\":%lu", first ? "" : ",", codec_str(c), (unsigned long)n);
+		first = 0;
+	}
+	u64 pgd = pgd_pa / kd.block;
+	fprintf(f, "},\"pgd_codec\":");
+	if (pgd < kmax_mapnr && kpg[pgd].flags && codec_str((int)kpg[pgd].flags))
+		fprintf(f, "\"%s\"", codec_str((int)kpg[pgd].flags));
+	else
+		fprintf(f, "null");
+}
+
+static void kd_expect_verify(FILE *f)
+{
+	if (kd_open_error()) {
+		fprintf(f, "{\"kind\":\"verify\",\"error\":true}\n");
+		return;
+	}
+	/* counted in pages of PAGESIZE (4096): a larger block is several */
+	u64 present = 0, excluded = 0, bad = 0, sub = kd.block / 4096;
+	for (u64 q = 0; q < kmax_mapnr; q++) {
+		const struct kpg *g = &kpg[q];
+		if (g->part < 0 || !kparts[g->part].avail)
+			continue;
+		if (!kbit(kbm2, q))
+			excluded += kbit(kbm1, q);
+		else if (kd_present(q)) {
+			if (g->bad)
+				bad++;
+			else
+				present++;
+		}
+	}
+	fprintf(f, "{\"kind\":\"verify\",\"expect\":{\"dump\":\"%s\",\"format\":\"%s\","
+		"\"incomplete\":%s,\"pages\":%lu,\"present_pages\":%lu,\"excluded_pages\":%lu,"
+		"\"bad_pages\":%lu,\"bytes_read\":%lu}}\n",
+		kparts[kd_first_part()].name, kd_format_name(), kd_incomplete() ? "true" : "false",
+		(unsigned long)(kmax_mapnr * sub), (unsigned long)(present * sub),
+		(unsigned long)(excluded * sub), (unsigned long)(bad * sub),
+		(unsigned long)(present * kd.block));
 }
 
 /* ------------------------------------------------------------ main */
@@ -1616,6 +2457,28 @@ int main(int argc, char **argv)
 			if (holes[i].start < maps[j].va + maps[j].size && maps[j].va < holes[i].start + holes[i].size)
 				die("hole at 0x%lx overlaps a mapping", (unsigned long)holes[i].va);
 
+	npfn_ess = npfn; /* pages after this (noise) are not essential */
+	/* noise PA SIZE: pseudo-random bytes in pages not otherwise used
+	 * (incompressible: kdump stores them raw) */
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (strcmp(l->argv[0], "noise"))
+			continue;
+		need(l, 3, 3);
+		u64 a = eval(l->argv[1]), n = eval(l->argv[2]), x = 0x9e3779b97f4a7c15ULL ^ a;
+		for (u64 o = a & ~4095ULL; o < a + n; o += 4096) {
+			if (phys_page(o, 0))
+				continue;
+			unsigned char *pg = phys_page(o, 1);
+			for (int k = 0; k < 4096; k++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				pg[k] = (unsigned char)(x >> 24);
+			}
+		}
+	}
+	cur_line = 0;
+
 	/* probes (after everything that defines @-terms) */
 	for (size_t i = 0; i < nlines; i++) {
 		struct line *l = &lines[i];
@@ -1669,7 +2532,10 @@ int main(int argc, char **argv)
 
 	if (mkdir(outdir, 0755) && errno != EEXIST)
 		die("%s: %s", outdir, strerror(errno));
-	write_vmcore(path_join(outdir, "vmcore"));
+	if (kd.on)
+		kd_build(outdir);
+	else
+		write_vmcore(path_join(outdir, "vmcore"));
 	write_symbols(path_join(outdir, "symbols"));
 
 	FILE *pf = fopen(path_join(outdir, "probes.txt"), "w");
@@ -1693,10 +2559,18 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(ef, "null");
 	}
-	fprintf(ef, ",\"force_ok\":%s,\"sane\":%s,\"probes\":%zu}\n", force_ok ? "true" : "false",
+	fprintf(ef, ",\"force_ok\":%s,\"sane\":%s,\"probes\":%zu,\"error_rc\":[", force_ok ? "true" : "false",
 		expect_sane ? "true" : "false", nprobes);
+	for (int i = 0; i < nexpect_rc; i++)
+		fprintf(ef, "%s%d", i ? "," : "", expect_rc[i]);
+	fprintf(ef, "]");
+	if (kd.on)
+		kd_expect_meta(ef);
+	fprintf(ef, "}\n");
 	fwrite(pbuf, 1, plen, ef);
 	expect_regions(ef);
+	if (kd.on)
+		kd_expect_verify(ef);
 	if (fclose(pf) || fclose(ef))
 		die("write error");
 	return 0;

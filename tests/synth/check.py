@@ -48,7 +48,7 @@ def load_run(tag):
     return out, err, rc
 
 
-meta, probes, regions = None, [], None
+meta, probes, regions, verify = None, [], None, None
 with open(os.path.join(wd, "expect.jsonl")) as f:
     for line in f:
         o = json.loads(line)
@@ -58,9 +58,18 @@ with open(os.path.join(wd, "expect.jsonl")) as f:
             probes.append(o)
         elif o["kind"] == "regions":
             regions = o["expect"]
+        elif o["kind"] == "verify":
+            verify = o
 
 vmcore = os.path.join(wd, "vmcore")
 symbols = os.path.join(wd, "symbols")
+# the dump file(s) given to kmapdump (several for a split kdump dump)
+dumps = [vmcore]
+if os.path.exists(os.path.join(wd, "dumpfiles.txt")):
+    with open(os.path.join(wd, "dumpfiles.txt")) as f:
+        dumps = [ln.rstrip("\n") for ln in f if ln.strip()]
+    vmcore = dumps[0]
+kmd_codecs = set(os.environ.get("KMD_CODECS", "zlib lzo zstd snappy").split())
 have_tool = os.path.isfile(kmapdump) and os.access(kmapdump, os.X_OK)
 
 
@@ -109,8 +118,16 @@ def compare_probe(exp, got):
                 probs.append(f"{k}={gv} expected {ev}")
             continue
         if k == "file" and isinstance(ev, dict):
-            if not isinstance(gv, dict) or gv.get("offset") != ev["offset"]:
-                probs.append(f"file={json.dumps(gv)} expected {json.dumps(ev)}")
+            # every expected key must match ("path" is relative to the work
+            # directory); "path" must be absent unless expected
+            ev2 = dict(ev)
+            if "path" in ev2:
+                ev2["path"] = os.path.join(wd, ev2["path"])
+            bad = not isinstance(gv, dict) or any(gv.get(kk, "<missing>") != vv for kk, vv in ev2.items())
+            if not bad and "path" in gv and "path" not in ev2:
+                bad = True
+            if bad:
+                probs.append(f"file={json.dumps(gv)} expected {json.dumps(ev2)}")
             continue
         if gv != ev:
             probs.append(f"{k}={json.dumps(gv)} expected {json.dumps(ev)}")
@@ -266,19 +283,113 @@ def check_error(tag, what, word):
         return
     out, err, rc = r
     why = []
-    if rc != 3:
-        why.append(f"exit status {rc}, expected 3")
+    rcs = meta.get("error_rc") or [3]
+    if rc not in rcs:
+        why.append(f"exit status {rc}, expected {' or '.join(map(str, rcs))}")
     lines = [ln for ln in err.split("\n") if ln != ""]
     if len(lines) != 1:
         why.append(f"{len(lines)} stderr lines, expected exactly 1: {err.strip()[:200]!r}")
     text = " ".join(lines)
-    files = [vmcore] if word != "mismatch" else [vmcore, symbols]
+    files = list(dumps) if word != "mismatch" else dumps + [symbols]
     if lines and not any(fn in text for fn in files):
         why.append(f"stderr does not name {' or '.join(files)}: {text[:200]!r}")
     if word and word.lower() not in text.lower():
         why.append(f"stderr does not mention {word!r}: {text[:200]!r}")
-    if rc == 3 and out.strip():
+    if rc in rcs and out.strip():
         why.append(f"unexpected stdout: {out.strip()[:100]!r}")
+    report(what, "; ".join(why) or None)
+
+
+def check_verify(tag="verify"):
+    """kmapdump verify --json against the generator's page counts."""
+    if verify is None:
+        return
+    r = load_run(tag)
+    prob = run_problem(r)
+    if prob:
+        report("verify", prob)
+        return
+    out, err, rc = r
+    why = []
+    lines = [ln for ln in err.split("\n") if ln != ""]
+    if verify.get("error"):
+        # the dump cannot be opened: exit 2 or 3, one line naming a file
+        if rc not in (2, 3):
+            why.append(f"exit status {rc}, expected 2 or 3")
+        if len(lines) != 1:
+            why.append(f"{len(lines)} stderr lines, expected exactly 1: {err.strip()[:200]!r}")
+        elif not any(fn in lines[0] for fn in dumps):
+            why.append(f"stderr does not name the dump: {lines[0][:200]!r}")
+        report("verify", "; ".join(why) or None)
+        return
+    exp = dict(verify["expect"])
+    exp["dump"] = os.path.join(wd, exp["dump"])
+    try:
+        got = json.loads(out)
+        if not isinstance(got, dict):
+            raise ValueError("not an object")
+    except ValueError as e:
+        report("verify", f"output is not one JSON object ({e}); rc={rc}; stderr: {err.strip()[:200]}")
+        return
+    for k, ev in exp.items():
+        if got.get(k, "<missing>") != ev:
+            why.append(f"{k}={json.dumps(got.get(k))} expected {json.dumps(ev)}")
+    want_rc = 0 if exp["bad_pages"] == 0 else 1
+    if rc != want_rc:
+        why.append(f"exit status {rc}, expected {want_rc}")
+    fe = got.get("first_error", "<missing>")
+    if exp["bad_pages"] == 0 and fe is not None:
+        why.append(f"first_error={json.dumps(fe)} expected null")
+    if exp["bad_pages"] and not isinstance(fe, str):
+        why.append(f"first_error={json.dumps(fe)} expected a message")
+    report("verify", "; ".join(why) or None)
+
+
+def check_codec_missing(missing):
+    """The kmapdump build lacks a codec the dump uses: pages in it cannot be
+    read.  verify counts them as bad (exit 1, first_error names the codec);
+    vtop must fail cleanly (exit 3, one stderr line) when the page tables
+    need that codec, and stay sane otherwise."""
+    r = load_run("verify")
+    prob = run_problem(r)
+    what = f"codec-missing ({' '.join(sorted(missing))}) verify"
+    if prob:
+        report(what, prob)
+    else:
+        out, err, rc = r
+        why = []
+        nbad = sum(n for c, n in meta.get("codec_pages", {}).items() if c in missing)
+        try:
+            got = json.loads(out)
+        except ValueError:
+            got = {}
+            why.append(f"output is not JSON; rc={rc}; stderr: {err.strip()[:200]}")
+        if rc != 1:
+            why.append(f"exit status {rc}, expected 1")
+        if got and got.get("bad_pages") != nbad:
+            why.append(f"bad_pages={got.get('bad_pages')} expected {nbad}")
+        fe = got.get("first_error") if got else None
+        if got and not (isinstance(fe, str) and any(c in fe for c in missing)):
+            why.append(f"first_error={json.dumps(fe)} does not name the codec")
+        report(what, "; ".join(why) or None)
+    r = load_run("vtop")
+    prob = run_problem(r)
+    what = f"codec-missing ({' '.join(sorted(missing))}) vtop"
+    if prob:
+        report(what, prob)
+        return
+    out, err, rc = r
+    why = []
+    lines = [ln for ln in err.split("\n") if ln != ""]
+    if meta.get("pgd_codec") in missing:
+        if rc != 3:
+            why.append(f"exit status {rc}, expected 3 (the page tables use a codec the build lacks)")
+        if len(lines) != 1:
+            why.append(f"{len(lines)} stderr lines, expected exactly 1: {err.strip()[:200]!r}")
+        elif meta["pgd_codec"] not in lines[0]:
+            why.append(f"stderr does not name the codec: {lines[0][:200]!r}")
+    elif rc not in (0, 1, 3):
+        why.append(f"exit status {rc}, expected 0, 1 or 3")
     report(what, "; ".join(why) or None)
 
 
@@ -296,7 +407,7 @@ def check_sane(tag, what):
         lines = [ln for ln in err.split("\n") if ln != ""]
         if len(lines) != 1:
             why.append(f"{len(lines)} stderr lines with exit 3: {err.strip()[:200]!r}")
-        elif vmcore not in lines[0]:
+        elif not any(fn in lines[0] for fn in dumps):
             why.append(f"stderr does not name {vmcore}: {lines[0][:200]!r}")
     else:
         for ln in out.splitlines():
@@ -314,9 +425,14 @@ def check_sane(tag, what):
 
 
 err = meta.get("error")
-if meta.get("sane"):
+missing = set(meta.get("codecs", [])) - kmd_codecs
+if missing and not meta.get("sane") and err is None:
+    check_codec_missing(missing)
+elif meta.get("sane"):
     check_sane("regions", "sane regions")
     check_sane("vtop", "sane vtop")
+    if verify is not None:
+        check_sane("verify", "sane verify")
 elif err is not None:
     word = err.get("word") or ""
     check_error("regions", "error regions", word)
@@ -330,5 +446,7 @@ else:
     # the CLI accepts VMCORE and symbols file in either order
     check_stdin("swapped", "", "vtop-swapped-args")
     check_regions("regions", "")
+if not missing and not meta.get("sane"):
+    check_verify()
 
 sys.exit(1 if failed else 0)
