@@ -78,6 +78,7 @@ struct kmd_info {
 	const char *release;     /* OSRELEASE, or "" */
 	const char *kernel_source; /* "vmlinux" or "symbol file" */
 	unsigned levels;         /* page-table levels */
+	const char *paging;      /* "4-level", "5-level (LA57)", "3-level (PAE)", ... */
 	uint64_t page_size;
 	uint64_t kaslr_offset;   /* kernel image displacement */
 	uint64_t phys_base;      /* signed in the kernel; printed as unsigned */
@@ -85,6 +86,9 @@ struct kmd_info {
 	bool incomplete;         /* dump is truncated or flagged incomplete */
 	bool mismatch_forced;    /* a vmlinux mismatch was overridden */
 	const char *warning;     /* first warning noticed while opening, or NULL */
+	/* Physical memory split (i386 highmem kernels), 0 if unknown. */
+	uint64_t lowmem_bytes;
+	uint64_t highmem_bytes;
 };
 const struct kmd_info *kmd_info(const kmd_t *k);
 
@@ -171,6 +175,8 @@ struct kmd_region {
 	uint64_t start;
 	uint64_t end;        /* exclusive; 0 means the top of the space */
 	const char *desc;    /* one line for humans */
+	const char *parent;  /* enclosing region for nested ones (the kernel
+			      * image's .text/.data/.init in lowmem), or NULL */
 };
 
 size_t kmd_region_count(const kmd_t *k);

@@ -98,8 +98,14 @@ static void print_header_text(const struct kmd_info *in)
 	       in->incomplete ? ", INCOMPLETE" : "");
 	printf("kernel:        %s (%s)\n", in->kernel_path, in->kernel_source);
 	printf("release:       %s\n", in->release[0] ? in->release : "unknown");
-	printf("architecture:  %s, %u-level paging, page size %" PRIu64 "\n",
-	       in->arch, in->levels, in->page_size);
+	printf("architecture:  %s, %s paging, page size %" PRIu64 "\n",
+	       in->arch, in->paging ? in->paging : "?", in->page_size);
+	if (in->lowmem_bytes) {
+		char a[32], b[32];
+		printf("memory:        lowmem %s, highmem %s\n",
+		       human(in->lowmem_bytes, a, sizeof(a)),
+		       in->highmem_bytes ? human(in->highmem_bytes, b, sizeof(b)) : "none");
+	}
 	printf("KASLR offset:  0x%" PRIx64 "\n", in->kaslr_offset);
 	printf("phys_base:     0x%" PRIx64 "%s\n", in->phys_base,
 	       (int64_t)in->phys_base < 0 ? " (negative)" : "");
@@ -120,7 +126,12 @@ static void print_header_json(const struct kmd_info *in)
 	json_str(stdout, in->arch);
 	printf(",\"release\":");
 	json_str(stdout, in->release);
-	printf(",\"levels\":%u,\"kaslr_offset\":", in->levels);
+	printf(",\"levels\":%u,\"paging\":", in->levels);
+	json_str(stdout, in->paging);
+	if (in->lowmem_bytes)
+		printf(",\"lowmem_bytes\":%" PRIu64 ",\"highmem_bytes\":%" PRIu64,
+		       in->lowmem_bytes, in->highmem_bytes);
+	printf(",\"kaslr_offset\":");
 	json_hex(stdout, in->kaslr_offset);
 	printf(",\"phys_base\":");
 	json_hex(stdout, in->phys_base);
@@ -165,6 +176,10 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 			json_hex(stdout, r->start);
 			printf(",\"end\":");
 			json_hex(stdout, r->end);
+			if (r->parent) {
+				printf(",\"parent\":");
+				json_str(stdout, r->parent);
+			}
 			printf(",\"size\":%" PRIu64
 			       ",\"mapped_bytes\":%" PRIu64
 			       ",\"present_bytes\":%" PRIu64 ",\"description\":",
@@ -180,9 +195,12 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 		       "START", "END", "SIZE", "MAPPED", "PRESENT");
 		for (size_t i = 0; i < n; i++) {
 			const struct kmd_region *r = kmd_region(k, i);
+			char name[32];
+			snprintf(name, sizeof(name), "%s%s", r->parent ? "  " : "",
+				 r->name);
 			printf("%-16s 0x%016" PRIx64 " - 0x%016" PRIx64
 			       " %10s %10s %10s\n",
-			       r->name, r->start, r->end,
+			       name, r->start, r->end,
 			       human(r->end - r->start, a, sizeof(a)),
 			       human(st[i].mapped, b, sizeof(b)),
 			       human(st[i].present, c, sizeof(c)));

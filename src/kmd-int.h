@@ -63,11 +63,14 @@ struct kmd {
 	struct kmd_region regions[KMD_MAX_REGIONS];
 	size_t nregions;
 	bool regions_done;
+	uint64_t lazy_floor;  /* finish_regions may move bounds above this */
 	char warning[256];
+	uint64_t user_top;   /* addresses below are user space */
 	void *arch_priv;
 };
 
 extern const struct arch_ops arch_x86_64;
+extern const struct arch_ops arch_i386;
 
 /* walk.c - the generic page-table walker. */
 kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
@@ -83,6 +86,12 @@ void kmd_warn(struct kmd *k, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
 			  uint64_t end, const char *desc, struct kmd_err *err);
+/* A region nested in the last one added with kmd_add_region. */
+kmd_status kmd_add_subregion(struct kmd *k, const char *name, uint64_t start,
+			     uint64_t end, const char *desc,
+			     struct kmd_err *err);
+/* Sort regions by address (nested ones after their parent). */
+void kmd_sort_regions(struct kmd *k);
 /* Symbol address after KASLR relocation. */
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr);
 

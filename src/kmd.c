@@ -15,6 +15,7 @@
 
 static const struct arch_ops *const arches[] = {
 	&arch_x86_64,
+	&arch_i386,
 };
 
 const char *kmd_version(void)
@@ -58,7 +59,42 @@ kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
 	r->start = start;
 	r->end = end;
 	r->desc = desc;
+	r->parent = NULL;
 	return KMD_OK;
+}
+
+kmd_status kmd_add_subregion(struct kmd *k, const char *name, uint64_t start,
+			     uint64_t end, const char *desc,
+			     struct kmd_err *err)
+{
+	const char *parent = NULL;
+	kmd_status st;
+
+	for (size_t i = k->nregions; i-- > 0;) {
+		const struct kmd_region *r = &k->regions[i];
+		if (!r->parent && start >= r->start && (r->end == 0 || end <= r->end)) {
+			parent = r->name;
+			break;
+		}
+	}
+	st = kmd_add_region(k, name, start, end, desc, err);
+	if (!st)
+		k->regions[k->nregions - 1].parent = parent;
+	return st;
+}
+
+static int region_cmp(const void *a, const void *b)
+{
+	const struct kmd_region *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* The enclosing region first. */
+	return (x->parent != NULL) - (y->parent != NULL);
+}
+
+void kmd_sort_regions(struct kmd *k)
+{
+	qsort(k->regions, k->nregions, sizeof(k->regions[0]), region_cmp);
 }
 
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr)
@@ -337,16 +373,22 @@ const struct kmd_region *kmd_region(const kmd_t *k, size_t i)
 
 static const char *region_of(const struct kmd *k, uint64_t va)
 {
-	/* Only the last region (fixmap) has a lazily found start; an
-	 * address below the one before it needs no lookup. */
-	if (k->nregions && va >= k->regions[k->nregions - 1].start)
+	const struct kmd_region *best = NULL;
+
+	/* Regions settled lazily lie at the top; an address below every
+	 * lazily found start needs no lookup. */
+	if (!k->regions_done && va >= k->lazy_floor)
 		regions_finish(k);
+	/* The innermost region containing VA. */
 	for (size_t i = 0; i < k->nregions; i++) {
 		const struct kmd_region *r = &k->regions[i];
-		if (va >= r->start && (r->end == 0 || va < r->end))
-			return r->name;
+		if (va >= r->start && (r->end == 0 || va < r->end) &&
+		    (!best || r->end - r->start < best->end - best->start))
+			best = r;
 	}
-	if (!(va >> 63))
+	if (best)
+		return best->name;
+	if (va < k->user_top)
 		return "user";
 	return NULL;
 }

@@ -39,6 +39,10 @@ struct syms {
 	char *release;           /* from linux_banner, or NULL */
 	char *build_id;          /* lowercase hex, or NULL */
 	unsigned machine;        /* ELF e_machine of the vmlinux, 0 if unknown */
+	/* p_vaddr - p_paddr of the vmlinux's first PT_LOAD: PAGE_OFFSET on
+	 * i386, where the image is linked into lowmem. */
+	bool has_voffset;
+	uint64_t voffset;
 	struct sym *byname;      /* sorted by name */
 	size_t n, cap;
 	struct vmcoreinfo consts; /* constants found or given */

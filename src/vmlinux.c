@@ -358,6 +358,20 @@ kmd_status syms_open_vmlinux(struct syms **out, const char *path,
 		goto fail;
 	}
 	s->machine = eh.e_machine;
+	{
+		size_t nph;
+		if (elf_getphdrnum(v->elf, &nph) == 0) {
+			for (size_t i = 0; i < nph; i++) {
+				GElf_Phdr ph;
+				if (gelf_getphdr(v->elf, (int)i, &ph) &&
+				    ph.p_type == PT_LOAD) {
+					s->has_voffset = true;
+					s->voffset = ph.p_vaddr - ph.p_paddr;
+					break;
+				}
+			}
+		}
+	}
 	st = read_symtab(s, v->elf, err);
 	if (st)
 		goto fail;

@@ -55,7 +55,7 @@ static bool x86_64_match(const struct kmd *k)
 	if (k->syms->machine)
 		return false;
 	/* Symbol file: trust the dump. */
-	arch = vmci_get(&k->vmci, "ARCH"); /* not in real VMCOREINFO */
+	arch = vmci_get(&k->syms->consts, "ARCH");
 	if (arch)
 		return strcmp(arch, "x86_64") == 0;
 	return k->dump->machine == EM_X86_64 ||
@@ -268,6 +268,7 @@ static kmd_status add_regions(struct kmd *k, struct x86_64 *a,
 	    "module mapping space");
 
 	/* The fixmap's start needs DWARF: see x86_64_finish_regions. */
+	k->lazy_floor = MODULES_END;
 	ADD("fixmap", MODULES_END, FIXADDR_TOP + 4096,
 	    "fixmap, including the vsyscall page");
 #undef ADD
@@ -310,6 +311,8 @@ static kmd_status x86_64_init(struct kmd *k, struct kmd_err *err)
 	if (st)
 		return st;
 	l5 = k->info.levels == 5;
+	k->info.paging = l5 ? "5-level (LA57)" : "4-level";
+	k->user_top = l5 ? 1ull << 56 : 1ull << 47;
 
 	/* init_top_pgt since v4.13 (65ade2f872b4); init_level4_pgt before. */
 	if (!vmci_hex(&k->vmci, "SYMBOL(init_top_pgt)", &pgd_va) &&
