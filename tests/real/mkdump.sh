@@ -251,33 +251,12 @@ if [ "$WANT_LA57" = 0 ] && [ "$L5" = 1 ]; then
 fi
 log "$(grep -E '^(OSRELEASE|KERNELOFFSET)=' "$OUT/vmcoreinfo.txt" | tr '\n' ' ')pgtable_l5_enabled=${L5:-?}"
 # ------------------------------------------------- filtered dump (makedumpfile)
-# makedumpfile 1.7.2 expects the program headers right after the ELF header;
-# QEMU 7.2 puts section headers there (e_phoff=192).  Feed it a copy whose
-# header is rewritten: phdrs at 64, no section headers; the note and load
-# segments keep their file offsets.
+# makedumpfile 1.7.2 cannot read QEMU 7.2's ELF layout directly (program
+# headers not right after the ELF header); elf_fixup.py makes a copy it reads.
 T1=$(date +%s)
 TMPELF=$OUT/vmcore.elf.mdf.tmp
 rm -f "$TMPELF" "$OUT/vmcore.kdump-d31.part"
-cp "$OUT/vmcore.elf" "$TMPELF"
-chmod u+w "$TMPELF"
-python3 - "$TMPELF" <<'EOF'
-import struct, sys
-with open(sys.argv[1], "r+b") as f:
-    eh = bytearray(f.read(64))
-    phoff, = struct.unpack_from("<Q", eh, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", eh, 0x36)
-    f.seek(phoff)
-    ph = f.read(phentsize * phnum)
-    first = min(struct.unpack_from("<Q", ph, i * phentsize + 8)[0] for i in range(phnum))
-    assert 64 + len(ph) <= first, "no room for program headers after the ELF header"
-    struct.pack_into("<Q", eh, 0x20, 64)           # e_phoff
-    struct.pack_into("<Q", eh, 0x28, 0)            # e_shoff
-    struct.pack_into("<H", eh, 0x34, 64)           # e_ehsize
-    struct.pack_into("<HHH", eh, 0x3a, 0, 0, 0)    # e_shentsize, e_shnum, e_shstrndx
-    f.seek(0)
-    f.write(eh)
-    f.write(ph)
-EOF
+python3 "$HERE/elf_fixup.py" "$OUT/vmcore.elf" "$TMPELF"
 if ! makedumpfile -c -d 31 -x "$KDIR/vmlinux" "$TMPELF" "$OUT/vmcore.kdump-d31.part" \
         > "$OUT/makedumpfile.log" 2>&1; then
     rm -f "$TMPELF"
