@@ -186,7 +186,32 @@ const struct kmd_region *kmd_region(const kmd_t *k, size_t i);
 kmd_status kmd_region_stats(kmd_t *k, size_t i, uint64_t *mapped,
 			    uint64_t *present, struct kmd_err *err);
 
-/* ---- 5. Whole-dump checks -------------------------------------------- */
+/* ---- 5. Slots: fixmap and persistent kmaps ---------------------------- */
+
+/* One fixed-address or pkmap slot and what it maps now. */
+struct kmd_slot {
+	char name[64];       /* fixmap: enumerator ("FIX_KMAP_BEGIN+3"); pkmap: "" */
+	unsigned index;      /* enum value / pkmap slot number */
+	uint64_t va;
+	enum kmd_fate fate;  /* of the slot's address */
+	uint64_t pa;         /* when the slot maps a page */
+	uint64_t pfn;
+	bool has_page;       /* struct page address known */
+	uint64_t page;       /* address of the struct page */
+	int64_t count;       /* pkmap_count[] (0 free, 1 unused, n: n-1 users); -1 for fixmap */
+};
+
+/* Fill *OUT (malloc'ed; free() it) with every fixmap slot, index order. */
+kmd_status kmd_fixmap_slots(kmd_t *k, struct kmd_slot **out, size_t *n,
+			    struct kmd_err *err);
+/* Every persistent-kmap slot (i386 CONFIG_HIGHMEM kernels). */
+kmd_status kmd_pkmap_slots(kmd_t *k, struct kmd_slot **out, size_t *n,
+			   struct kmd_err *err);
+/* Address of the struct page of PFN. */
+kmd_status kmd_pfn_to_page(kmd_t *k, uint64_t pfn, uint64_t *page,
+			   struct kmd_err *err);
+
+/* ---- 6. Whole-dump checks -------------------------------------------- */
 
 /* Read (and decompress) every page the dump holds, once. */
 struct kmd_scan_result {

@@ -15,6 +15,7 @@ struct opts {
 	bool json;
 	bool walk;
 	bool force;
+	bool all;
 };
 
 static void usage(FILE *f)
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 	fputs("usage: kmapdump [regions] [--json] [--force] VMCORE... VMLINUX\n"
 	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE... VMLINUX ADDR... | -\n"
 	      "       kmapdump verify [--json] VMCORE... [VMLINUX]\n"
+	      "       kmapdump fixmap|pkmap [--json] [--all] VMCORE... VMLINUX\n"
 	      "\n"
 	      "VMCORE is a crash dump (ELF or kdump-compressed; all parts of a\n"
 	      "split dump); VMLINUX the matching kernel image\n"
@@ -31,6 +33,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "  --json     machine-readable output (JSON; JSON Lines for vtop)\n"
 	      "  --walk     vtop: show every page-table level\n"
+	      "  --all      fixmap/pkmap: list unused slots too\n"
 	      "  --force    go on even if VMLINUX does not match the dump\n"
 	      "  --version  print the version\n"
 	      "\n"
@@ -207,6 +210,89 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 		}
 	}
 	free(st);
+	return EXIT_OK;
+}
+
+/* ---- fixmap and pkmap slots -------------------------------------------- */
+
+static int cmd_slots(kmd_t *k, const struct opts *o, bool pkmap)
+{
+	struct kmd_slot *slots;
+	struct kmd_err err;
+	size_t n, shown = 0;
+
+	if ((pkmap ? kmd_pkmap_slots : kmd_fixmap_slots)(k, &slots, &n, &err)) {
+		die_err(&err);
+		return err.status == KMD_ERR_UNSUPPORTED ? EXIT_UNTRANSLATED : EXIT_INPUT;
+	}
+	/* Shown: slots that map something; pkmap also slots with a count.
+	 * --all shows every slot. */
+	if (o->json) {
+		printf("{\"slots\":[");
+		for (size_t i = 0; i < n; i++) {
+			const struct kmd_slot *s = &slots[i];
+			bool maps = s->fate != KMD_UNMAPPED && s->fate != KMD_INVALID;
+			if (!o->all && !maps && s->count <= 0)
+				continue;
+			printf("%s{\"index\":%u,", shown++ ? "," : "", s->index);
+			if (!pkmap) {
+				printf("\"name\":");
+				json_str(stdout, s->name);
+				printf(",");
+			}
+			printf("\"va\":");
+			json_hex(stdout, s->va);
+			printf(",\"status\":\"%s\",\"pa\":", kmd_fate_str(s->fate));
+			if (maps) {
+				json_hex(stdout, s->pa);
+				printf(",\"pfn\":");
+				json_hex(stdout, s->pfn);
+			} else {
+				printf("null,\"pfn\":null");
+			}
+			printf(",\"page\":");
+			if (maps && s->has_page)
+				json_hex(stdout, s->page);
+			else
+				printf("null");
+			if (pkmap)
+				printf(",\"count\":%lld", (long long)s->count);
+			printf("}");
+		}
+		printf("],\"total_slots\":%zu}\n", n);
+	} else {
+		if (pkmap)
+			printf("%-5s %-18s %-6s %-11s %-18s %-10s %s\n", "SLOT", "VA",
+			       "COUNT", "STATUS", "PA", "PFN", "PAGE");
+		else
+			printf("%-5s %-36s %-18s %-11s %-18s %-10s %s\n", "INDEX",
+			       "NAME", "VA", "STATUS", "PA", "PFN", "PAGE");
+		for (size_t i = 0; i < n; i++) {
+			const struct kmd_slot *s = &slots[i];
+			bool maps = s->fate != KMD_UNMAPPED && s->fate != KMD_INVALID;
+			char pa[24] = "-", pfn[24] = "-", page[24] = "-";
+			if (!o->all && !maps && s->count <= 0)
+				continue;
+			shown++;
+			if (maps) {
+				snprintf(pa, sizeof(pa), "0x%" PRIx64, s->pa);
+				snprintf(pfn, sizeof(pfn), "0x%" PRIx64, s->pfn);
+				if (s->has_page)
+					snprintf(page, sizeof(page), "0x%" PRIx64, s->page);
+			}
+			if (pkmap)
+				printf("%-5u 0x%-16" PRIx64 " %-6lld %-11s %-18s %-10s %s\n",
+				       s->index, s->va, (long long)s->count,
+				       kmd_fate_str(s->fate), pa, pfn, page);
+			else
+				printf("%-5u %-36s 0x%-16" PRIx64 " %-11s %-18s %-10s %s\n",
+				       s->index, s->name, s->va, kmd_fate_str(s->fate),
+				       pa, pfn, page);
+		}
+		printf("%zu of %zu slots shown%s\n", shown, n,
+		       o->all ? "" : " (--all for every slot)");
+	}
+	free(slots);
 	return EXIT_OK;
 }
 
@@ -439,6 +525,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "walk", no_argument, NULL, 'w' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -451,16 +538,19 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && (strcmp(argv[1], "regions") == 0 ||
 			 strcmp(argv[1], "vtop") == 0 ||
-			 strcmp(argv[1], "verify") == 0)) {
+			 strcmp(argv[1], "verify") == 0 ||
+			 strcmp(argv[1], "fixmap") == 0 ||
+			 strcmp(argv[1], "pkmap") == 0)) {
 		cmd = argv[1];
 		argv++;
 		argc--;
 	}
-	while ((c = getopt_long(argc, argv, "+jwfhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jwfahV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'w': o.walk = true; break;
 		case 'f': o.force = true; break;
+		case 'a': o.all = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("kmapdump %s\n", kmd_version()); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -478,6 +568,7 @@ int main(int argc, char **argv)
 		if (strcmp(pos[i], "--json") == 0) o.json = true;
 		else if (strcmp(pos[i], "--walk") == 0) o.walk = true;
 		else if (strcmp(pos[i], "--force") == 0) o.force = true;
+		else if (strcmp(pos[i], "--all") == 0) o.all = true;
 		else rest[nrest++] = pos[i];
 	}
 	/* Files first (a split dump has several), then addresses: for vtop
@@ -511,6 +602,8 @@ int main(int argc, char **argv)
 	}
 	if (verify)
 		rc = cmd_verify(k, &o);
+	else if (strcmp(cmd, "fixmap") == 0 || strcmp(cmd, "pkmap") == 0)
+		rc = cmd_slots(k, &o, strcmp(cmd, "pkmap") == 0);
 	else if (strcmp(cmd, "vtop") == 0)
 		rc = cmd_vtop(k, &o, rest + nfiles, nrest - nfiles);
 	else

@@ -66,6 +66,11 @@ struct kmd {
 	uint64_t lazy_floor;  /* finish_regions may move bounds above this */
 	char warning[256];
 	uint64_t user_top;   /* addresses below are user space */
+	uint64_t fixaddr_top; /* fix_to_virt(0) */
+	uint64_t pkmap_base;  /* 0: no persistent kmaps */
+	unsigned last_pkmap;
+	uint64_t vmemmap;     /* base of the struct page array, 0 if none */
+	uint64_t page_offset; /* lowmem/direct map base */
 	void *arch_priv;
 };
 

@@ -100,6 +100,76 @@ kmd_status syms_constant(struct syms *s, const char *key, const char *hint,
 	return st;
 }
 
+kmd_status syms_enum_pack(const char *const *names, const int64_t *vals,
+			  const size_t *namelens, size_t n,
+			  struct syms_enum **out, struct kmd_err *err)
+{
+	size_t bytes = n * sizeof(struct syms_enum);
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += namelens[i] + 1;
+	*out = malloc(bytes ? bytes : 1);
+	if (!*out)
+		return kmd_err_nomem(err);
+	p = (char *)(*out + n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, names[i], namelens[i]);
+		p[namelens[i]] = '\0';
+		(*out)[i].name = p;
+		(*out)[i].value = vals[i];
+		p += namelens[i] + 1;
+	}
+	return KMD_OK;
+}
+
+kmd_status syms_enum_list(struct syms *s, const char *member, const char *hint,
+			  struct syms_enum **out, size_t *n,
+			  struct kmd_err *err)
+{
+	const char **names;
+	int64_t *vals;
+	size_t *lens, k = 0;
+	kmd_status st;
+
+	*out = NULL;
+	*n = 0;
+	if (s->ops->enum_list)
+		return s->ops->enum_list(s, member, hint, out, n, err);
+	/* Symbol files: every ENUM(name)=value line, in file order (test
+	 * files describe one enum). */
+	names = calloc(s->consts.n + 1, sizeof(*names));
+	vals = calloc(s->consts.n + 1, sizeof(*vals));
+	lens = calloc(s->consts.n + 1, sizeof(*lens));
+	if (!names || !vals || !lens) {
+		st = kmd_err_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < s->consts.n; i++) {
+		const char *key = s->consts.items[i].key;
+		size_t len = strlen(key);
+		if (len < 7 || strncmp(key, "ENUM(", 5) != 0 ||
+		    key[len - 1] != ')' || !vmci_num(&s->consts, key, &vals[k]))
+			continue;
+		names[k] = key + 5;
+		lens[k] = len - 6;
+		k++;
+	}
+	if (k == 0) {
+		st = kmd_err_set(err, KMD_ERR_NOTFOUND,
+				 "%s: no ENUM() lines for %s", s->path, member);
+		goto out;
+	}
+	st = syms_enum_pack(names, vals, lens, k, out, err);
+	if (!st)
+		*n = k;
+out:
+	free(names);
+	free(vals);
+	free(lens);
+	return st;
+}
+
 void syms_close(struct syms *s)
 {
 	if (!s)

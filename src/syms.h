@@ -16,6 +16,11 @@
 
 struct syms;
 
+struct syms_enum {
+	const char *name;
+	int64_t value;
+};
+
 struct syms_ops {
 	/* KEY is in VMCOREINFO syntax: "ENUM(name)", "SIZE(type)",
 	 * "OFFSET(type.member)".  HINT, if not NULL, names a function whose
@@ -24,6 +29,11 @@ struct syms_ops {
 	kmd_status (*constant)(struct syms *s, const char *key,
 			       const char *hint, int64_t *val,
 			       struct kmd_err *err);
+	/* All enumerators of the enum type that has enumerator MEMBER, in
+	 * declaration order (see syms_enum_list). */
+	kmd_status (*enum_list)(struct syms *s, const char *member,
+				const char *hint, struct syms_enum **out,
+				size_t *n, struct kmd_err *err);
 	void (*close)(struct syms *s);
 };
 
@@ -64,6 +74,14 @@ void syms_close(struct syms *s);
 bool syms_lookup(const struct syms *s, const char *name, uint64_t *addr);
 kmd_status syms_constant(struct syms *s, const char *key, const char *hint,
 			 int64_t *val, struct kmd_err *err);
+/* *OUT is one malloc'ed block (array and strings): free() it once. */
+kmd_status syms_enum_list(struct syms *s, const char *member, const char *hint,
+			  struct syms_enum **out, size_t *n,
+			  struct kmd_err *err);
+/* Build that block from parallel arrays (for backends). */
+kmd_status syms_enum_pack(const char *const *names, const int64_t *vals,
+			  const size_t *namelens, size_t n,
+			  struct syms_enum **out, struct kmd_err *err);
 
 /* For backends: collect symbols, then sort once. */
 kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,

@@ -214,8 +214,99 @@ static kmd_status vmlinux_constant(struct syms *s, const char *key,
 			   s->path, key);
 }
 
+/* The top-level enum of CU that has enumerator MEMBER, packed. */
+static bool cu_enum_list(Dwarf_Die *cu, const char *member,
+			 struct syms_enum **out, size_t *n, kmd_status *st,
+			 struct kmd_err *err)
+{
+	Dwarf_Die child, e;
+
+	if (dwarf_child(cu, &child) != 0)
+		return false;
+	do {
+		bool has = false;
+		size_t count = 0;
+		if (dwarf_tag(&child) != DW_TAG_enumeration_type ||
+		    dwarf_child(&child, &e) != 0)
+			continue;
+		do {
+			const char *nm = dwarf_diename(&e);
+			if (dwarf_tag(&e) != DW_TAG_enumerator)
+				continue;
+			count++;
+			if (nm && strcmp(nm, member) == 0)
+				has = true;
+		} while (dwarf_siblingof(&e, &e) == 0);
+		if (!has)
+			continue;
+		const char **names = calloc(count, sizeof(*names));
+		int64_t *vals = calloc(count, sizeof(*vals));
+		size_t *lens = calloc(count, sizeof(*lens));
+		size_t k = 0;
+		if (!names || !vals || !lens) {
+			free(names);
+			free(vals);
+			free(lens);
+			*st = kmd_err_nomem(err);
+			return true;
+		}
+		dwarf_child(&child, &e);
+		do {
+			Dwarf_Attribute at;
+			Dwarf_Sword sv;
+			const char *nm = dwarf_diename(&e);
+			if (dwarf_tag(&e) != DW_TAG_enumerator || !nm ||
+			    !dwarf_attr(&e, DW_AT_const_value, &at) ||
+			    dwarf_formsdata(&at, &sv) != 0 || k >= count)
+				continue;
+			names[k] = nm;
+			lens[k] = strlen(nm);
+			vals[k] = sv;
+			k++;
+		} while (dwarf_siblingof(&e, &e) == 0);
+		*st = syms_enum_pack(names, vals, lens, k, out, err);
+		if (!*st)
+			*n = k;
+		free(names);
+		free(vals);
+		free(lens);
+		return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+static kmd_status vmlinux_enum_list(struct syms *s, const char *member,
+				    const char *hint, struct syms_enum **out,
+				    size_t *n, struct kmd_err *err)
+{
+	struct vmlinux *v = s->priv;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	Dwarf_Die cu;
+	uint64_t addr;
+	kmd_status st = open_dwarf(s, err);
+
+	if (st)
+		return st;
+	if (hint && syms_lookup(s, hint, &addr) &&
+	    dwarf_addrdie(v->dwarf, addr, &cu) &&
+	    cu_enum_list(&cu, member, out, n, &st, err))
+		return st;
+	while (dwarf_nextcu(v->dwarf, off, &next, &hsize, NULL, NULL,
+			    NULL) == 0) {
+		if (dwarf_offdie(v->dwarf, off + hsize, &cu) &&
+		    cu_enum_list(&cu, member, out, n, &st, err))
+			return st;
+		off = next;
+	}
+	return kmd_err_set(err, KMD_ERR_NOTFOUND,
+			   "%s: no enum with enumerator %s in DWARF", s->path,
+			   member);
+}
+
 static const struct syms_ops vmlinux_ops = {
 	.constant = vmlinux_constant,
+	.enum_list = vmlinux_enum_list,
 	.close = vmlinux_close,
 };
 

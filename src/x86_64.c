@@ -358,6 +358,9 @@ static kmd_status x86_64_init(struct kmd *k, struct kmd_err *err)
 			       1ull << 30, &a->vmemmap_start, err);
 	if (st)
 		return st;
+	k->fixaddr_top = FIXADDR_TOP;
+	k->vmemmap = a->vmemmap_start;
+	k->page_offset = a->page_offset;
 	return add_regions(k, a, err);
 }
 
