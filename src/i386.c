@@ -173,6 +173,12 @@ static void i386_finish_regions(struct kmd *k)
 			r->start = a->fixaddr_top - ((uint64_t)v << 12);
 		else
 			kmd_warn(k, "fixmap size unknown (%s)", err.msg);
+		/* Without highmem, vmalloc was left open up to the fixmap. */
+		for (size_t j = 0; j < k->nregions; j++)
+			if (!a->pkmap_base && strcmp(k->regions[j].name, "vmalloc") == 0 &&
+			    k->regions[j].end > r->start)
+				k->regions[j].end = r->start > k->regions[j].start ?
+							    r->start : k->regions[j].start;
 	}
 }
 
@@ -251,9 +257,13 @@ static kmd_status i386_init(struct kmd *k, struct kmd_err *err)
 				   (unsigned long long)a->high_memory,
 				   (unsigned long long)a->page_offset);
 	k->info.lowmem_bytes = a->high_memory - a->page_offset;
-	if (lowmem_read32(k, "__FIXADDR_TOP", &a->fixaddr_top, err) ||
-	    a->fixaddr_top < a->high_memory)
+	if (lowmem_read32(k, "__FIXADDR_TOP", &a->fixaddr_top, err)) {
+		a->fixaddr_top = 0xfffff000ull; /* the default value */
+	} else if (a->fixaddr_top < a->high_memory || a->fixaddr_top & 0xfff) {
+		kmd_warn(k, "__FIXADDR_TOP reads 0x%llx; using 0xfffff000",
+			 (unsigned long long)a->fixaddr_top);
 		a->fixaddr_top = 0xfffff000ull;
+	}
 	kmd_err_clear(err);
 	if (!lowmem_read32(k, "highstart_pfn", &hs, err) &&
 	    !lowmem_read32(k, "highend_pfn", &he, err) && he > hs)
@@ -285,7 +295,8 @@ static kmd_status i386_init(struct kmd *k, struct kmd_err *err)
 		    a->fixaddr_top, "LDT remap and cpu_entry_area");
 	} else {
 		/* No highmem: VMALLOC_END = LDT_BASE_ADDR - 2 * PAGE_SIZE,
-		 * which depends on NR_CPUS; stop at the fixmap. */
+		 * which depends on NR_CPUS; stop at the fixmap (its start is
+		 * settled in finish_regions, and vmalloc's end with it). */
 		ADD(kmd_add_region, "vmalloc", v, a->fixaddr_top,
 		    "vmalloc/ioremap space (end approximate: no highmem)");
 	}

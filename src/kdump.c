@@ -145,6 +145,19 @@ static bool sane_block(int32_t b)
 	return b >= 512 && b <= (1 << 20) && (b & (b - 1)) == 0;
 }
 
+/* Do status/block_size/sub_hdr_size/bitmap_blocks/max_mapnr at BASE
+ * make a plausible header? */
+static bool layout_sane(const uint8_t *b, unsigned base)
+{
+	int32_t block = (int32_t)get_le32(b + base + 4);
+	int32_t sub = (int32_t)get_le32(b + base + 8);
+	uint32_t bitmap_blocks = get_le32(b + base + 12);
+
+	return sane_block(block) && sub >= 0 && sub <= (1 << 20) &&
+	       bitmap_blocks > 0 &&
+	       (uint64_t)bitmap_blocks * (uint64_t)block <= (1ull << 40);
+}
+
 static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
 			       struct kmd_err *err)
 {
@@ -168,12 +181,19 @@ static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
 	memcpy(h->release, b + 12 + 2 * 65, 65);
 	memcpy(h->machine, b + 12 + 4 * 65, 65);
 	/* After utsname (ends at 402) comes struct timeval: 16 bytes aligned
-	 * to 8 when written by a 64-bit makedumpfile, else 8 bytes at 404. */
-	w64 = sane_block((int32_t)get_le32(b + 424 + 4));
-	if (!w64 && !sane_block((int32_t)get_le32(b + 412 + 4)))
+	 * to 8 when written by a 64-bit makedumpfile, else 8 bytes at 404.
+	 * In the 64-bit layout bytes 420..423 are the high half of tv_usec,
+	 * always 0; in the 32-bit layout they are sub_hdr_size, at least 1
+	 * in a KDUMP header.  When that does not decide, the layout whose
+	 * block size, sub-header and bitmap sizes make sense wins. */
+	if (get_le32(b + 420) != 0)
+		w64 = false;
+	else
+		w64 = layout_sane(b, 424) || !layout_sane(b, 412);
+	if (!layout_sane(b, w64 ? 424 : 412))
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
-				   "offset 0x1ac: kdump header has no sane block size (0x%x)",
-				   get_le32(b + 428));
+				   "offset 0x%x: kdump header has no sane block size (0x%x) and bitmap size",
+				   w64 ? 428 : 416, get_le32(b + (w64 ? 428 : 416)));
 	base = w64 ? 424 : 412;
 	h->status = get_le32(b + base);
 	h->block_size = (int32_t)get_le32(b + base + 4);

@@ -1,5 +1,5 @@
 /*
- * mkvmcore - synthetic x86_64 ELF vmcore generator for kmapdump tests.
+ * mkvmcore - synthetic x86_64 / i386 vmcore generator for kmapdump tests.
  *
  * Usage: mkvmcore [-d OUTDIR] SPEC
  *
@@ -116,6 +116,36 @@
  *   probestep GROUP START COUNT STEP   COUNT probes, checked as one group
  *   autoprobe                      first/middle/last byte of each mapping,
  *                                  one byte after each, one byte in each hole
+ *
+ * i386 ('arch i386'; kernel linked at PAGE_OFFSET + 16 MiB, everything it
+ * reads in lowmem, PA = VA - PAGE_OFFSET also for the KASLR-moved image;
+ * VMCOREINFO without KERNELOFFSET/phys_base, CONFIG_X86_PAE=y with PAE;
+ * the symbols file gets ARCH=i386 and NUMBER(PAGE_OFFSET)):
+ *   arch i386|x86_64               (default x86_64)
+ *   paging 2level|pae              2-level (4K/4M PSE, PSE-36 above 4 GiB) or
+ *                                  PAE (PDPT/PMD/PTE, 4K/2M, NX)
+ *   page_offset N                  PAGE_OFFSET (default 0xc0000000; VMSPLIT)
+ *   lowmem SIZE [PGSZ|off]         map [PAGE_OFFSET, +SIZE) -> PA 0 in large
+ *                                  pages (default) or PGSZ, the tail in 4K;
+ *                                  high_memory = PAGE_OFFSET + SIZE
+ *   high_memory EXPR               store another value in high_memory
+ *   highmem START END              highstart_pfn/highend_pfn (PAs)
+ *   pkmap VA                       PKMAP_BASE: a PTE page hooked at VA's PGD
+ *                                  (2-level) / PMD (PAE) entry, its lowmem
+ *                                  VA stored in pkmap_page_table
+ *   pkmap_ptr EXPR                 store another value in pkmap_page_table
+ *   fixaddr_top EXPR               __FIXADDR_TOP (default 0xfffff000)
+ *   container elf32|elf64          ELF32 core (default) or QEMU's ELF64 with
+ *                                  EM_386 (needed for loads above 4 GiB)
+ *   badtable VA pgd|pmd PA|noise   present table entry pointing at PA (not in
+ *                                  the dump, excluded, or an unused zero
+ *                                  page) or at a page of random bytes
+ *   format kdump ... hdr32|hdr64 uname=M   header layout (i386 default:
+ *                                  32-bit makedumpfile, machine i686; hdr64
+ *                                  as QEMU writes it, machine x86_64)
+ *   map PGSZ 4K|4M (2-level) or 4K|2M (PAE); hole levels pgd|pmd|pte;
+ *   @-terms: @po @hm @vmstart (high_memory + 8M) @pkmap @fixtop;
+ *   loop/share are x86_64 only.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -228,6 +258,24 @@ static int autoprobe;
 static char *vmci_extra;
 static size_t vmci_extra_len;
 
+/* i386 ('arch i386'): 2-level or PAE paging, kernel image in lowmem */
+static int arch32;
+static int pae;
+static int elf64_386;       /* 'container elf64': QEMU's ELF64 with EM_386 */
+static u64 page_offset = 0xc0000000ULL;
+static u64 lowmem_size = 128ULL << 20;
+static u64 lowmem_pgsz = 1; /* 1: the paging mode's large page; 0: off */
+static u64 high_memory_val; /* value of the high_memory variable */
+static int high_memory_set;
+static u64 fixaddr_top = 0xfffff000ULL;
+static u64 pkmap_base;
+static int pkmap_set;
+static u64 pkmap_ptr_val;   /* 'pkmap_ptr': value of pkmap_page_table */
+static int pkmap_ptr_set;
+static u64 pkmap_pt;        /* PA of the pkmap PTE page */
+static u64 highstart_pfn, highend_pfn;
+static int i3_nlev, i3_shift[3], i3_bits[3], i3_esz;
+
 enum { C_NONE, C_EMPTY, C_NOTELF, C_EHDR_TRUNC, C_PHOFF_EOF, C_PHNUM, C_MACHINE, C_CLASS32,
        C_MSB, C_PHENTSIZE, C_NOTE_NAMESZ, C_NOTE_DESCSZ, C_LOAD_HUGE };
 static int corrupt_kind;
@@ -283,6 +331,32 @@ static void default_syms(void)
 	set_sym("__per_cpu_end", 0x2b000ULL, 'A');
 }
 
+/* i386: linked at PAGE_OFFSET + 16 MiB (CONFIG_PHYSICAL_START), data
+ * and the page-table area inside the image, all in lowmem. */
+static void default_syms_i386(void)
+{
+	u64 P = page_offset;
+	set_sym("_text", P + 0x1000000, 'T');
+	set_sym("startup_32", P + 0x1000000, 'T');
+	set_sym("_stext", P + 0x1001000, 'T');
+	set_sym("do_one_initcall", P + 0x1002a40, 'T');
+	set_sym("__pfx_schedule", P + 0x1409ff0, 't');
+	set_sym("_etext", P + 0x1800000, 'T');
+	set_sym("high_memory", P + 0x1a10000, 'D');
+	set_sym("__FIXADDR_TOP", P + 0x1a10004, 'D');
+	set_sym("pkmap_page_table", P + 0x1a10008, 'D');
+	set_sym("highstart_pfn", P + 0x1a1000c, 'D');
+	set_sym("highend_pfn", P + 0x1a10010, 'D');
+	set_sym("jiffies", P + 0x1a20000, 'D');
+	set_sym("_edata", P + 0x1b00000, 'D');
+	set_sym("__init_begin", P + 0x1c00000, 'T');
+	set_sym("start_kernel", P + 0x1c01c20, 'T');
+	set_sym("__init_end", P + 0x1d00000, 'T');
+	set_sym("__bss_start", P + 0x1d00000, 'B');
+	set_sym("swapper_pg_dir", P + 0x1e00000, 'B');
+	set_sym("_end", P + 0x2000000, 'B');
+}
+
 static u64 sym_runtime(const char *name)
 {
 	struct sym *s = find_sym(name);
@@ -295,6 +369,8 @@ static u64 sym_runtime(const char *name)
 
 static u64 kva_to_pa(u64 va)
 {
+	if (arch32) /* lowmem: __pa(x) = x - PAGE_OFFSET, KASLR included */
+		return va - page_offset;
 	return va - START_KERNEL_MAP + (u64)phys_base;
 }
 
@@ -350,6 +426,16 @@ static u64 eval_term(const char *t)
 		return vmb;
 	if (!strcmp(t, "@vmemmap"))
 		return vmemb;
+	if (!strcmp(t, "@po"))
+		return page_offset;
+	if (!strcmp(t, "@hm"))
+		return high_memory_val;
+	if (!strcmp(t, "@vmstart"))
+		return high_memory_val + (8ULL << 20);
+	if (!strcmp(t, "@pkmap"))
+		return pkmap_base;
+	if (!strcmp(t, "@fixtop"))
+		return fixaddr_top;
 	if (!strcmp(t, "@loopva")) {
 		if (!loop_set)
 			die("@loopva used without a loop directive");
@@ -469,6 +555,8 @@ static u64 canon(u64 va)
 
 static int is_canonical(u64 va)
 {
+	if (arch32)
+		return va <= 0xffffffffULL;
 	return canon(va) == va;
 }
 
@@ -582,6 +670,150 @@ static void build_hole(struct hole *h)
 	h->start = h->va & ~(h->size - 1);
 }
 
+/* ------------------------------------------------------------ i386 page tables */
+/* 2-level: PGD (shift 22, 1024 x 4 bytes) -> PTE (shift 12, 1024 x 4).
+ * PAE: PDPT (shift 30, 4 x 8) -> PMD (shift 21, 512 x 8) -> PTE (512 x 8). */
+struct badt { u64 va, start, size, target; int lvl, noise; };
+static struct badt *badts;
+static size_t nbadts, capbadts;
+
+static uint32_t *phys_u32(u64 pa)
+{
+	if (pa & 3)
+		die("unaligned 4-byte physical write at 0x%lx", (unsigned long)pa);
+	return (uint32_t *)(phys_page(pa, 1) + (pa & 4095));
+}
+
+static u64 i3_rd(u64 pa)
+{
+	return i3_esz == 8 ? *phys_u64(pa) : *phys_u32(pa);
+}
+
+static void i3_wr(u64 pa, u64 v)
+{
+	if (i3_esz == 8)
+		*phys_u64(pa) = v;
+	else {
+		if (v >> 32)
+			die("2-level entry 0x%lx does not fit 32 bits", (unsigned long)v);
+		*phys_u32(pa) = (uint32_t)v;
+	}
+}
+
+static const char *i3_level_name(int lvl)
+{
+	if (lvl == i3_nlev - 1) return "pte";
+	return lvl == 0 ? "pgd" : "pmd";
+}
+
+/* table-pointer entry for a table at PA (a PDPT entry has only P) */
+static u64 i3_table_entry(int lvl, u64 pa)
+{
+	return pa | PT_P | (pae && lvl == 0 ? 0 : PT_RW | PT_A | PT_D);
+}
+
+/* PA of the entry for va at level lvl, creating the tables above it */
+static u64 i3_entry_pa(u64 va, int lvl)
+{
+	u64 table = pgd_pa;
+	if (va >> 32)
+		die("va 0x%lx is above 4 GiB", (unsigned long)va);
+	for (int l = 0;; l++) {
+		u64 epa = table + ((va >> i3_shift[l]) & ((1ULL << i3_bits[l]) - 1)) * (u64)i3_esz;
+		if (l == lvl)
+			return epa;
+		u64 e = i3_rd(epa);
+		if (!e) {
+			e = i3_table_entry(l, alloc_pt());
+			i3_wr(epa, e);
+		} else if (!(e & PT_P) || (!(pae && l == 0) && (e & PT_PSE))) {
+			die("va 0x%lx: %s entry already used by a leaf/hole", (unsigned long)va,
+			    i3_level_name(l));
+		} else {
+			for (size_t i = 0; i < nbadts; i++)
+				if (badts[i].lvl == l && va - badts[i].start < badts[i].size)
+					die("va 0x%lx: %s entry is a badtable", (unsigned long)va,
+					    i3_level_name(l));
+		}
+		table = e & (pae ? PT_ADDR : 0xfffff000ULL);
+	}
+}
+
+static int i3_level_by_name(const char *n)
+{
+	if (!strcmp(n, "pgd")) return 0;
+	if (!strcmp(n, "pmd") && pae) return 1;
+	if (!strcmp(n, "pte")) return i3_nlev - 1;
+	die("unknown i386 level '%s' (pgd|pmd|pte; pmd only with PAE)", n);
+	return 0;
+}
+
+static int i3_level_of_pgsz(u64 pgsz)
+{
+	if (pgsz == 4096) return i3_nlev - 1;
+	if (!pae && pgsz == (4ULL << 20)) return 0;
+	if (pae && pgsz == (2ULL << 20)) return 1;
+	die(pae ? "PAE page size must be 4K or 2M" : "2-level page size must be 4K or 4M");
+	return 0;
+}
+
+static void i3_build_map(const struct map *m)
+{
+	int lvl = i3_level_of_pgsz(m->pgsz);
+	int large = lvl != i3_nlev - 1;
+	if ((m->va | m->pa | m->size) & (m->pgsz - 1))
+		die("map 0x%lx: va/pa/size not aligned to page size", (unsigned long)m->va);
+	if (m->va + m->size > 0x100000000ULL)
+		die("map 0x%lx: beyond 4 GiB", (unsigned long)m->va);
+	if (m->hibits)
+		die("map 0x%lx: hibits not available on i386", (unsigned long)m->va);
+	if (m->nx && !pae)
+		die("map 0x%lx: nx needs PAE", (unsigned long)m->va);
+	for (u64 off = 0; off < m->size; off += m->pgsz) {
+		u64 va = m->va + off, pa = m->pa + off;
+		u64 epa = i3_entry_pa(va, lvl);
+		if (i3_rd(epa))
+			die("map 0x%lx: overlaps an existing mapping", (unsigned long)va);
+		u64 v = PT_A | PT_D;
+		if (!m->notpresent) v |= PT_P;
+		if (!m->ro) v |= PT_RW;
+		if (!m->noglobal) v |= PT_G;
+		if (m->user) v |= PT_US;
+		if (m->sw) v |= PT_SW1 | PT_SW2;
+		if (m->nx) v |= PT_NX;
+		if (large) v |= PT_PSE;
+		if (m->pat) v |= large ? PT_PAT_LARGE : PT_PAT_4K;
+		if (!pae) {
+			if (large) {
+				/* PSE-36: PA bits 39..32 in entry bits 20..13 */
+				if (pa >> 40)
+					die("map 0x%lx: PA above 1 TiB for a 4M page", (unsigned long)va);
+				v |= (pa & 0xffc00000ULL) | ((pa >> 32) & 0xff) << 13;
+			} else {
+				if (pa >> 32)
+					die("map 0x%lx: 2-level 4K page above 4 GiB", (unsigned long)va);
+				v |= pa;
+			}
+		} else {
+			if (pa >> 52)
+				die("map 0x%lx: PA beyond 52 bits", (unsigned long)va);
+			v |= pa;
+		}
+		i3_wr(epa, v);
+	}
+}
+
+static void i3_build_hole(struct hole *h, int lvl)
+{
+	u64 epa = i3_entry_pa(h->va, lvl);
+	if (i3_rd(epa))
+		die("hole 0x%lx: %s entry already in use", (unsigned long)h->va, i3_level_name(lvl));
+	/* not present, but pointing at a page of present-looking entries */
+	i3_wr(epa, decoy_pa | (pae && lvl == 0 ? 0 : PT_RW | PT_A | PT_D));
+	h->size = 1ULL << i3_shift[lvl];
+	h->start = h->va & ~(h->size - 1);
+}
+
 /* ------------------------------------------------------------ loads & notes */
 struct load { u64 paddr, memsz, filesz, vaddr, off; int vaddr_set; };
 static struct load *loads;
@@ -673,6 +905,8 @@ static struct {
 	u64 mapnr32;
 	int mapnr32_set, dump_level;
 	int corrupt;
+	int hdr;          /* 0 default (32-bit layout for i386), 32, 64 */
+	char uts_machine[65];
 	char *corrupt_expr;
 	u64 corrupt_pa;
 } kd = { .codec = K_ZLIB, .version = 6, .nsplit = 1, .block = 4096, .zeroshare = 1,
@@ -759,6 +993,9 @@ static void parse_format(struct line *l)
 		else if (!strcmp(a, "shuffle-all")) kd.shuffle = kd.shuffle_all = 1;
 		else if (!strncmp(a, "mapnr32=", 8)) { kd.mapnr32 = num(a + 8); kd.mapnr32_set = 1; }
 		else if (!strncmp(a, "dump_level=", 11)) kd.dump_level = (int)num(a + 11);
+		else if (!strcmp(a, "hdr32")) kd.hdr = 32;
+		else if (!strcmp(a, "hdr64")) kd.hdr = 64;
+		else if (!strncmp(a, "uname=", 6)) snprintf(kd.uts_machine, sizeof(kd.uts_machine), "%s", a + 6);
 		else die("unknown format option '%s'", a);
 	}
 	if (kd.version < 1 || kd.version > 6)
@@ -849,6 +1086,25 @@ static void pass1(void)
 			need(l, 2, 2); vmemb = eval(l->argv[1]);
 		} else if (!strcmp(d, "sme_mask")) {
 			need(l, 2, 2); sme_mask = eval(l->argv[1]);
+		} else if (!strcmp(d, "lowmem")) {
+			need(l, 2, 3);
+			lowmem_size = eval(l->argv[1]);
+			if (l->argc > 2)
+				lowmem_pgsz = !strcmp(l->argv[2], "off") ? 0 : num(l->argv[2]);
+		} else if (!strcmp(d, "high_memory")) {
+			need(l, 2, 2); high_memory_val = eval(l->argv[1]); high_memory_set = 1;
+		} else if (!strcmp(d, "highmem")) {
+			/* highmem START_PA END_PA: highstart_pfn / highend_pfn */
+			need(l, 3, 3);
+			highstart_pfn = eval(l->argv[1]) >> 12;
+			highend_pfn = eval(l->argv[2]) >> 12;
+		} else if (!strcmp(d, "container")) {
+			need(l, 2, 2);
+			if (!strcmp(l->argv[1], "elf64")) elf64_386 = 1;
+			else if (!strcmp(l->argv[1], "elf32")) elf64_386 = 0;
+			else die("container elf32|elf64");
+		} else if (!strcmp(d, "fixaddr_top") || !strcmp(d, "pkmap") || !strcmp(d, "pkmap_ptr")) {
+			/* after high_memory is known */
 		} else if (!strcmp(d, "release")) {
 			need(l, 2, 2); snprintf(release, sizeof(release), "%s", l->argv[1]);
 		} else if (!strcmp(d, "fixmap_enum")) {
@@ -953,7 +1209,8 @@ static void pass1(void)
 			   !strcmp(d, "phys_base") || !strcmp(d, "map") || !strcmp(d, "hole") ||
 			   !strcmp(d, "loop") || !strcmp(d, "load") || !strcmp(d, "probe") ||
 			   !strcmp(d, "loadrange") || !strcmp(d, "probestep") ||
-			   !strcmp(d, "share") || !strcmp(d, "noise")) {
+			   !strcmp(d, "share") || !strcmp(d, "noise") || !strcmp(d, "arch") ||
+			   !strcmp(d, "paging") || !strcmp(d, "page_offset") || !strcmp(d, "badtable")) {
 			/* later passes */
 		} else if (!strcmp(d, "format")) {
 			parse_format(l);
@@ -961,6 +1218,47 @@ static void pass1(void)
 			parse_kcorrupt(l);
 		} else {
 			die("unknown directive '%s'", d);
+		}
+	}
+	cur_line = 0;
+	if (!high_memory_set)
+		high_memory_val = page_offset + lowmem_size;
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		const char *d = l->argv[0];
+		cur_line = l->no;
+		if (!strcmp(d, "fixaddr_top")) {
+			need(l, 2, 2); fixaddr_top = eval(l->argv[1]);
+		} else if (!strcmp(d, "pkmap")) {
+			need(l, 2, 2); pkmap_base = eval(l->argv[1]); pkmap_set = 1;
+		} else if (!strcmp(d, "pkmap_ptr")) {
+			need(l, 2, 2); pkmap_ptr_val = eval(l->argv[1]); pkmap_ptr_set = 1;
+		}
+	}
+	cur_line = 0;
+	if ((kd.on && kd.hdr != 0 && !arch32) || (!arch32 && (elf64_386 || pkmap_set)))
+		die("i386-only settings without 'arch i386'");
+}
+
+/* pass 0: architecture, paging mode and PAGE_OFFSET (before the default
+ * symbols, which depend on them) */
+static void pass0(void)
+{
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		const char *d = l->argv[0];
+		cur_line = l->no;
+		if (!strcmp(d, "arch")) {
+			need(l, 2, 2);
+			if (!strcmp(l->argv[1], "i386")) arch32 = 1;
+			else if (strcmp(l->argv[1], "x86_64")) die("arch i386|x86_64");
+		} else if (!strcmp(d, "paging")) {
+			need(l, 2, 2);
+			if (!strcmp(l->argv[1], "pae")) pae = 1;
+			else if (!strcmp(l->argv[1], "2level")) pae = 0;
+			else die("paging 2level|pae");
+		} else if (!strcmp(d, "page_offset")) {
+			need(l, 2, 2); page_offset = num(l->argv[1]);
 		}
 	}
 	cur_line = 0;
@@ -1014,7 +1312,7 @@ static void parse_load(struct line *l)
 	if (ld.filesz > ld.memsz)
 		die("filesz > memsz");
 	if (!ld.vaddr_set)
-		ld.vaddr = pob + ld.paddr;
+		ld.vaddr = (arch32 ? page_offset : pob) + ld.paddr;
 	PUSH(loads, nloads, caploads, ld);
 }
 
@@ -1041,7 +1339,7 @@ static void parse_loadrange(struct line *l)
 		ld.paddr = pa + i * stride;
 		ld.memsz = size;
 		ld.filesz = filesz;
-		ld.vaddr = pob + ld.paddr;
+		ld.vaddr = (arch32 ? page_offset : pob) + ld.paddr;
 		PUSH(loads, nloads, caploads, ld);
 	}
 }
@@ -1067,7 +1365,7 @@ static void check_load_overlap(void)
 /* ------------------------------------------------------------ expectations */
 static const char *region_of(u64 va, u64 *rs, u64 *re);
 
-struct region { const char *name; u64 start, end; };
+struct region { const char *name; u64 start, end; const char *parent; };
 static struct region regions[16];
 static int nregions;
 
@@ -1076,12 +1374,89 @@ static void add_region(const char *n, u64 s, u64 e)
 	regions[nregions].name = n;
 	regions[nregions].start = s;
 	regions[nregions].end = e;
+	regions[nregions].parent = NULL;
 	nregions++;
+}
+
+/* what kmapdump will find as PKMAP_BASE (0: none) */
+static u64 i3_pkmap_found(void)
+{
+	u64 span = 1ULL << i3_shift[i3_nlev - 2];
+	if (!pkmap_set)
+		return 0;
+	u64 ptr = pkmap_ptr_set ? pkmap_ptr_val : page_offset + pkmap_pt;
+	if (ptr != page_offset + pkmap_pt)
+		return 0;
+	/* the scan starts at high_memory rounded down to the table span */
+	if (pkmap_base < (high_memory_val & ~(span - 1)))
+		return 0;
+	return pkmap_base;
+}
+
+static u64 i3_fixaddr_top(void)
+{
+	/* kmapdump ignores a value below high_memory */
+	return fixaddr_top < high_memory_val ? 0xfffff000ULL : fixaddr_top;
+}
+
+static void build_regions_i386(void)
+{
+	u64 hm = high_memory_val, ft = i3_fixaddr_top(), pk = i3_pkmap_found();
+	u64 vs = hm + (8ULL << 20);
+	add_region("lowmem", page_offset, hm);
+	if (pk) {
+		u64 pe = pk + ((u64)(pae ? 512 : 1024) << 12);
+		add_region("vmalloc", vs, pk - 0x2000);
+		add_region("pkmap", pk, pe);
+		add_region("cpu-entry-area", pe, ft);
+	}
+	u64 fs = ft;
+	if (fixmap_enum > 0 && fixmap_enum < (256 << 20) >> 12)
+		fs = ft - ((u64)fixmap_enum << 12);
+	/* no highmem: vmalloc runs up to the fixmap */
+	if (!pk)
+		add_region("vmalloc", vs, fs > vs ? fs : vs);
+	add_region("fixmap", fs, ft + 0x1000);
+	int ntop = nregions;
+	u64 t = sym_runtime("_text"), et = sym_runtime("_etext"), ed = sym_runtime("_edata");
+	if (t < et && et < ed) {
+		const char *nm[3] = { ".text", ".data", ".init" };
+		u64 b[3][2] = { { t, et }, { et, ed }, { 0, 0 } };
+		if (find_sym("__init_begin") && find_sym("__init_end")) {
+			b[2][0] = sym_runtime("__init_begin");
+			b[2][1] = sym_runtime("__init_end");
+		}
+		for (int k = 0; k < 3; k++) {
+			if (!(b[k][0] < b[k][1]))
+				continue;
+			const char *parent = NULL;
+			for (int r = ntop; r-- > 0;)
+				if (b[k][0] >= regions[r].start && b[k][1] <= regions[r].end) {
+					parent = regions[r].name;
+					break;
+				}
+			add_region(nm[k], b[k][0], b[k][1]);
+			regions[nregions - 1].parent = parent;
+		}
+	}
+	/* sort by start, the enclosing region first */
+	for (int i = 1; i < nregions; i++)
+		for (int j = i; j > 0 && (regions[j].start < regions[j - 1].start ||
+					  (regions[j].start == regions[j - 1].start &&
+					   !regions[j].parent && regions[j - 1].parent)); j--) {
+			struct region x = regions[j];
+			regions[j] = regions[j - 1];
+			regions[j - 1] = x;
+		}
 }
 
 
 static void build_regions(void)
 {
+	if (arch32) {
+		build_regions_i386();
+		return;
+	}
 	int l5 = levels == 5;
 	int pgdir_shift = l5 ? 48 : 39;
 	u64 TiB = 1ULL << 40;
@@ -1114,6 +1489,19 @@ static void build_regions(void)
 
 static const char *region_of(u64 va, u64 *rs, u64 *re)
 {
+	if (arch32) {
+		/* the innermost (smallest) region; first in order on a tie */
+		const struct region *best = NULL;
+		for (int i = 0; i < nregions; i++)
+			if (va >= regions[i].start && va < regions[i].end &&
+			    (!best || regions[i].end - regions[i].start < best->end - best->start))
+				best = &regions[i];
+		if (best)
+			return best->name;
+		if (va >> 32)
+			return "non-canonical";
+		return va < page_offset ? "user" : NULL;
+	}
 	for (int i = 0; i < nregions; i++)
 		if (va >= regions[i].start && va < regions[i].end) {
 			if (rs) *rs = regions[i].start;
@@ -1237,6 +1625,31 @@ static void expect_probe(FILE *f, const char *input, const char *group)
 		snprintf(regbuf, sizeof(regbuf), "\"%s\"", reg);
 	else
 		snprintf(regbuf, sizeof(regbuf), "null");
+	for (size_t i = 0; i < nbadts; i++) {
+		const struct badt *b = &badts[i];
+		if (va - b->start >= b->size || b->noise)
+			continue;
+		/* the walk reads a table at b->target */
+		const char *ts;
+		if (kd.on) {
+			char file[512];
+			ts = kd_expect(b->target, file, sizeof(file));
+		} else {
+			ts = "not-in-dump";
+			for (size_t j = 0; j < nloads; j++)
+				if (b->target - loads[j].paddr < loads[j].memsz) {
+					ts = b->target - loads[j].paddr >= loads[j].filesz ? "excluded" :
+					     loads[j].off + (b->target - loads[j].paddr) + 4096 <= file_size_final ?
+					     "mapped" : "not-in-dump";
+				}
+		}
+		all_mapped = 0;
+		if (!strcmp(ts, "mapped")) /* a readable page of zeros */
+			ts = "unmapped";
+		fprintf(f, "\"status\":\"%s\",\"pa\":null,\"page_size\":null,\"file\":null,\"region\":%s}}\n",
+			ts, regbuf);
+		return;
+	}
 	const struct map *m = NULL;
 	for (size_t i = 0; i < nmaps; i++)
 		if (va >= maps[i].va && va - maps[i].va < maps[i].size)
@@ -1282,11 +1695,16 @@ static void expect_probe(FILE *f, const char *input, const char *group)
 
 static void expect_regions(FILE *f)
 {
-	fprintf(f, "{\"kind\":\"regions\",\"expect\":{\"format\":\"%s\",\"arch\":\"x86_64\",\"release\":",
-		kd.on ? kd_format_name() : "elf");
+	fprintf(f, "{\"kind\":\"regions\",\"expect\":{\"format\":\"%s\",\"arch\":\"%s\",\"release\":",
+		kd.on ? kd_format_name() : "elf", arch32 ? "i386" : "x86_64");
 	json_str(f, release);
+	if (arch32)
+		fprintf(f, ",\"paging\":\"%s\",\"lowmem_bytes\":%lu,\"highmem_bytes\":%lu",
+			pae ? "3-level (PAE)" : "2-level",
+			(unsigned long)(high_memory_val - page_offset),
+			(unsigned long)(highend_pfn > highstart_pfn ? (highend_pfn - highstart_pfn) << 12 : 0));
 	fprintf(f, ",\"levels\":%d,\"kaslr_offset\":\"0x%lx\",\"phys_base\":\"0x%lx\",\"page_size\":4096,\"incomplete\":%s,\"regions\":[",
-		levels, (unsigned long)kaslr, (unsigned long)phys_base,
+		arch32 ? i3_nlev : levels, (unsigned long)kaslr, (unsigned long)phys_base,
 		(kd.on ? kd_incomplete() : trunc_load >= 0) ? "true" : "false");
 	for (int r = 0; r < nregions; r++) {
 		u64 rs = regions[r].start, re = regions[r].end;
@@ -1302,9 +1720,17 @@ static void expect_regions(FILE *f)
 			present += kd.on ? kd_present_in(m->pa + (a - m->va), b - a + 1) :
 					   present_in(m->pa + (a - m->va), b - a + 1);
 		}
-		fprintf(f, "%s{\"name\":\"%s\",\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"size\":%lu,\"mapped_bytes\":%lu,\"present_bytes\":%lu}",
+		fprintf(f, "%s{\"name\":\"%s\",\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"size\":%lu,\"mapped_bytes\":%lu,\"present_bytes\":%lu",
 			r ? "," : "", regions[r].name, (unsigned long)rs, (unsigned long)re,
 			(unsigned long)(re - rs), (unsigned long)mapped, (unsigned long)present);
+		if (arch32) {
+			fprintf(f, ",\"parent\":");
+			if (regions[r].parent)
+				json_str(f, regions[r].parent);
+			else
+				fprintf(f, "null");
+		}
+		fprintf(f, "}");
 	}
 	fprintf(f, "]}}\n");
 }
@@ -1330,7 +1756,38 @@ static unsigned char *notebuf_add(unsigned char *buf, u64 *len, const char *name
 static char *vmcoreinfo_text(void)
 {
 	static char t[8192];
-	int n = snprintf(t, sizeof(t),
+	int n;
+	if (arch32) {
+		/* crash_core_32.c: no KERNELOFFSET, no phys_base */
+		n = snprintf(t, sizeof(t),
+			"OSRELEASE=%s\n"
+			"PAGESIZE=4096\n"
+			"SYMBOL(init_uts_ns)=%lx\n"
+			"OFFSET(uts_namespace.name)=4\n"
+			"SYMBOL(node_online_map)=%lx\n"
+			"SYMBOL(swapper_pg_dir)=%lx\n"
+			"SYMBOL(_stext)=%lx\n"
+			"SYMBOL(vmap_area_list)=%lx\n"
+			"SIZE(page)=32\n"
+			"SIZE(list_head)=8\n"
+			"OFFSET(page.flags)=0\n"
+			"NUMBER(PG_lru)=4\n"
+			"%s"
+			"%s"
+			"CRASHTIME=1700000000\n",
+			release,
+			(unsigned long)(page_offset + 0x1a15000 + kaslr),
+			(unsigned long)(page_offset + 0x1a16000 + kaslr),
+			(unsigned long)sym_runtime("swapper_pg_dir"),
+			(unsigned long)sym_runtime("_stext"),
+			(unsigned long)(page_offset + 0x1a17000 + kaslr),
+			pae ? "CONFIG_X86_PAE=y\n" : "",
+			vmci_extra ? vmci_extra : "");
+		if (n < 0 || (size_t)n >= sizeof(t))
+			die("vmcoreinfo too long");
+		return t;
+	}
+	n = snprintf(t, sizeof(t),
 		"OSRELEASE=%s\n"
 		"BUILD-ID=5c1d0b7e2b9e4f3a8d6e0f1a2b3c4d5e6f708192\n"
 		"PAGESIZE=4096\n"
@@ -1386,6 +1843,18 @@ static void build_notes(void)
 			if (ns->kinds[k] == N_VMCOREINFO) {
 				const char *t = vmcoreinfo_text();
 				ns->buf = notebuf_add(ns->buf, &ns->len, "VMCOREINFO", 0, t, (uint32_t)strlen(t));
+			} else if (ns->kinds[k] == N_PRSTATUS && arch32) {
+				/* i386 struct elf_prstatus: 144 bytes, pr_pid at 24,
+				 * 17 registers at 72 */
+				unsigned char d[144];
+				memset(d, 0, sizeof(d));
+				uint32_t pid = 100 + cpu++;
+				memcpy(d + 24, &pid, 4);
+				for (int r = 0; r < 17; r++) {
+					uint32_t v = (uint32_t)(sym_runtime("_stext") + 0x100 * r);
+					memcpy(d + 72 + 4 * r, &v, 4);
+				}
+				ns->buf = notebuf_add(ns->buf, &ns->len, "CORE", 1, d, sizeof(d));
 			} else if (ns->kinds[k] == N_PRSTATUS) {
 				unsigned char d[336];
 				memset(d, 0, sizeof(d));
@@ -1439,16 +1908,18 @@ static void xpwrite(int fd, const void *buf, size_t len, u64 off)
 
 static void write_vmcore(const char *path)
 {
+	int e32 = arch32 && !elf64_386; /* ELFCLASS32 */
+	u64 ehs = e32 ? 52 : 64, phs = e32 ? 32 : 56, shs = e32 ? 40 : 64;
 	size_t nph = nnotesegs + nloads;
 	int need_shdr = pn_xnum || phdr_pos == 1;
-	u64 off = 64, shoff = 0, phoff = 0;
+	u64 off = ehs, shoff = 0, phoff = 0;
 	if (need_shdr) {
 		shoff = off;
-		off += 64;
+		off += shs;
 	}
 	if (phdr_pos != 2) {
 		phoff = off;
-		off += nph * 56;
+		off += nph * phs;
 	}
 	for (size_t i = 0; i < nnotesegs; i++) {
 		off = (off + 3) & ~3ULL;
@@ -1459,11 +1930,14 @@ static void write_vmcore(const char *path)
 		off = (off + load_align - 1) / load_align * load_align;
 		loads[i].off = off;
 		off += loads[i].filesz;
+		if (e32 && (loads[i].paddr + loads[i].memsz > 0x100000000ULL || off > 0xffffffffULL))
+			die("load 0x%lx does not fit an ELF32 core (use 'container elf64')",
+			    (unsigned long)loads[i].paddr);
 	}
 	if (phdr_pos == 2) {
 		off = ((off + 7) & ~7ULL) + phpad;
 		phoff = off;
-		off += nph * 56;
+		off += nph * phs;
 	}
 	u64 total = off;
 	file_size_final = total;
@@ -1471,9 +1945,11 @@ static void write_vmcore(const char *path)
 		if ((size_t)trunc_load >= nloads)
 			die("truncate-load: no such load");
 		file_size_final = loads[trunc_load].off + trunc_bytes;
-		if (file_size_final < phoff + nph * 56 || file_size_final > total)
+		if (file_size_final < phoff + nph * phs || file_size_final > total)
 			die("truncate-load: would cut the headers or is past the end");
 	}
+	if (e32 && corrupt_kind != C_NONE && corrupt_kind != C_MACHINE)
+		die("this corruption is not available for ELF32");
 
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
@@ -1484,50 +1960,75 @@ static void write_vmcore(const char *path)
 	unsigned char eh[64];
 	memset(eh, 0, sizeof(eh));
 	memcpy(eh, "\177ELF", 4);
-	eh[4] = 2; /* ELFCLASS64 */
+	eh[4] = e32 ? 1 : 2; /* ELFCLASS32 / ELFCLASS64 */
 	eh[5] = 1; /* ELFDATA2LSB */
 	eh[6] = 1; /* EV_CURRENT */
 	put16(eh + 16, 4);  /* ET_CORE */
-	put16(eh + 18, 62); /* EM_X86_64 */
+	put16(eh + 18, arch32 ? 3 : 62); /* EM_386 / EM_X86_64 */
 	put32(eh + 20, 1);
-	put64(eh + 32, phoff);
-	put64(eh + 40, shoff);
-	put16(eh + 52, 64);
-	put16(eh + 54, 56);
-	put16(eh + 56, pn_xnum ? 0xffff : (unsigned)nph);
 	if (!pn_xnum && nph >= 0xffff)
 		die("too many program headers without pn_xnum");
-	put16(eh + 58, need_shdr ? 64 : 0);
-	put16(eh + 60, need_shdr ? 1 : 0);
-	put16(eh + 62, 0);
-	xpwrite(fd, eh, 64, 0);
+	if (e32) {
+		put32(eh + 28, (uint32_t)phoff);
+		put32(eh + 32, (uint32_t)shoff);
+		put16(eh + 40, 52);
+		put16(eh + 42, 32);
+		put16(eh + 44, pn_xnum ? 0xffff : (unsigned)nph);
+		put16(eh + 46, need_shdr ? 40 : 0);
+		put16(eh + 48, need_shdr ? 1 : 0);
+	} else {
+		put64(eh + 32, phoff);
+		put64(eh + 40, shoff);
+		put16(eh + 52, 64);
+		put16(eh + 54, 56);
+		put16(eh + 56, pn_xnum ? 0xffff : (unsigned)nph);
+		put16(eh + 58, need_shdr ? 64 : 0);
+		put16(eh + 60, need_shdr ? 1 : 0);
+		put16(eh + 62, 0);
+	}
+	xpwrite(fd, eh, ehs, 0);
 	if (need_shdr) {
 		unsigned char sh[64];
 		memset(sh, 0, sizeof(sh));
-		put32(sh + 44, (uint32_t)nph); /* sh_info */
-		xpwrite(fd, sh, 64, shoff);
+		put32(sh + (e32 ? 28 : 44), (uint32_t)nph); /* sh_info */
+		xpwrite(fd, sh, shs, shoff);
 	}
-	unsigned char *ph = xcalloc(nph, 56);
+	unsigned char *ph = xcalloc(nph, phs);
 	size_t k = 0;
 	for (size_t i = 0; i < nnotesegs; i++, k++) {
-		unsigned char *p = ph + k * 56;
+		unsigned char *p = ph + k * phs;
 		put32(p, 4); /* PT_NOTE */
-		put64(p + 8, notesegs[i].off);
-		put64(p + 32, notesegs[i].len);
-		put64(p + 40, notesegs[i].len);
+		if (e32) {
+			put32(p + 4, (uint32_t)notesegs[i].off);
+			put32(p + 16, (uint32_t)notesegs[i].len);
+			put32(p + 20, (uint32_t)notesegs[i].len);
+		} else {
+			put64(p + 8, notesegs[i].off);
+			put64(p + 32, notesegs[i].len);
+			put64(p + 40, notesegs[i].len);
+		}
 		xpwrite(fd, notesegs[i].buf, notesegs[i].len, notesegs[i].off);
 	}
 	for (size_t i = 0; i < nloads; i++, k++) {
-		unsigned char *p = ph + k * 56;
+		unsigned char *p = ph + k * phs;
 		put32(p, 1); /* PT_LOAD */
-		put32(p + 4, 7);
-		put64(p + 8, loads[i].off);
-		put64(p + 16, loads[i].vaddr);
-		put64(p + 24, loads[i].paddr);
-		put64(p + 32, loads[i].filesz);
-		put64(p + 40, loads[i].memsz);
+		if (e32) {
+			put32(p + 4, (uint32_t)loads[i].off);
+			put32(p + 8, (uint32_t)loads[i].vaddr);
+			put32(p + 12, (uint32_t)loads[i].paddr);
+			put32(p + 16, (uint32_t)loads[i].filesz);
+			put32(p + 20, (uint32_t)loads[i].memsz);
+			put32(p + 24, 7);
+		} else {
+			put32(p + 4, 7);
+			put64(p + 8, loads[i].off);
+			put64(p + 16, loads[i].vaddr);
+			put64(p + 24, loads[i].paddr);
+			put64(p + 32, loads[i].filesz);
+			put64(p + 40, loads[i].memsz);
+		}
 	}
-	xpwrite(fd, ph, nph * 56, phoff);
+	xpwrite(fd, ph, nph * phs, phoff);
 	free(ph);
 
 	/* physical pages we built; verify the essential ones are dumped */
@@ -1578,7 +2079,7 @@ static void write_vmcore(const char *path)
 		break;
 	case C_MACHINE:
 		put16(eh + 18, (unsigned)corrupt_arg);
-		xpwrite(fd, eh, 64, 0);
+		xpwrite(fd, eh, ehs, 0);
 		break;
 	case C_CLASS32:
 		eh[4] = 1;
@@ -1635,7 +2136,10 @@ static void write_symbols(const char *path)
 			s[i].link += (u64)stext_delta;
 	qsort(s, nsyms, sizeof(*s), cmp_sym);
 	for (size_t i = 0; i < nsyms; i++)
-		fprintf(f, "%016lx %c %s\n", (unsigned long)s[i].link, s[i].type, s[i].name);
+		fprintf(f, arch32 ? "%08lx %c %s\n" : "%016lx %c %s\n", (unsigned long)s[i].link,
+			s[i].type, s[i].name);
+	if (arch32)
+		fprintf(f, "ARCH=i386\nNUMBER(PAGE_OFFSET)=%lu\n", (unsigned long)page_offset);
 	if (fixmap_enum >= 0)
 		fprintf(f, "ENUM(__end_of_permanent_fixed_addresses)=%ld\n", fixmap_enum);
 	if (symlines)
@@ -1939,7 +2443,13 @@ static void kd_build(const char *outdir)
 			memcpy(notes + nlen, notesegs[i].buf, notesegs[i].len);
 			nlen += notesegs[i].len;
 		}
-	u64 subsz = 104 + vlen + nlen;
+	/* header layout: 64-bit makedumpfile (timeval 16 bytes) or 32-bit
+	 * (timeval 8 bytes: fields after utsname 12 bytes earlier; sub-header
+	 * with 4-byte longs and 8-byte off_t aligned to 4, 80 bytes) */
+	int h32 = arch32 && kd.hdr != 64;
+	unsigned hb = h32 ? 412 : 424;
+	u64 shl = h32 ? 80 : 104;
+	u64 subsz = shl + vlen + nlen;
 	u64 sub_blocks = (subsz + bs - 1) / bs;
 	u64 bitmap_blocks = 2 * kbm_half / bs;
 	u64 bm_off = (1 + sub_blocks) * bs;
@@ -1965,26 +2475,59 @@ static void kd_build(const char *outdir)
 		memset(h, 0, sizeof(h));
 		memcpy(h, kd.diskdump ? "DISKDUMP" : "KDUMP   ", 8);
 		put32(h + 8, (uint32_t)kd.version);
-		const char *uts[6] = { "Linux", "synth", release, "#1 SMP PREEMPT_DYNAMIC", "x86_64", "(none)" };
+		const char *uts[6] = { "Linux", "synth", release, "#1 SMP PREEMPT_DYNAMIC",
+				       kd.uts_machine[0] ? kd.uts_machine : h32 ? "i686" : "x86_64", "(none)" };
 		for (int k = 0; k < 6; k++)
 			snprintf((char *)h + 12 + 65 * k, 65, "%s", uts[k]);
-		put64(h + 408, 1700000000);
+		if (h32)
+			put32(h + 404, 1700000000);
+		else
+			put64(h + 408, 1700000000);
 		uint32_t status = kd.codec == K_MIXED ? K_ZLIB : (uint32_t)kd.codec;
 		if (kd.incomplete_n)
 			status |= K_INCOMPLETE;
-		put32(h + 424, status);
-		put32(h + 428, kd.corrupt == KC_BLOCKSIZE ? 3000 : (uint32_t)bs);
-		put32(h + 432, (uint32_t)sub_blocks);
-		put32(h + 436, kd.corrupt == KC_BITMAP_EOF ? 0x100000 : (uint32_t)bitmap_blocks);
-		put32(h + 440, kd.mapnr32_set ? (uint32_t)kd.mapnr32 :
+		put32(h + hb, status);
+		put32(h + hb + 4, kd.corrupt == KC_BLOCKSIZE ? 3000 : (uint32_t)bs);
+		put32(h + hb + 8, (uint32_t)sub_blocks);
+		put32(h + hb + 12, kd.corrupt == KC_BITMAP_EOF ? 0x100000 : (uint32_t)bitmap_blocks);
+		put32(h + hb + 16, kd.mapnr32_set ? (uint32_t)kd.mapnr32 :
 			       (uint32_t)umin(mapnr, 0xffffffffULL));
-		put32(h + 460, 1); /* nr_cpus */
+		put32(h + hb + 36, 1); /* nr_cpus */
 		unsigned char h0[4096];
 		memcpy(h0, h, sizeof(h));
-		put32(h0 + 424, status | K_INCOMPLETE);
+		put32(h0 + hb, status | K_INCOMPLETE);
 		kd_add(p, 0, h0, bs < 4096 ? bs : 4096);
 		/* sub-header */
 		unsigned char *sub = xcalloc(1, sub_blocks * bs);
+		if (h32) {
+			/* phys_base 0, dump_level 4, split 8, start/end_pfn 12/16,
+			 * vmcoreinfo 20(8)/28(4), note 32(8)/40(4), eraseinfo
+			 * 44(8)/52(4), start/end_pfn_64 56/64, max_mapnr_64 72 */
+			put32(sub + 4, (uint32_t)kd.dump_level);
+			if (kd.version >= 2 && kd.nsplit > 1) {
+				put32(sub + 8, 1);
+				put32(sub + 12, (uint32_t)start);
+				put32(sub + 16, (uint32_t)end);
+			}
+			if (kd.version >= 3) {
+				put64(sub + 20, bs + shl);
+				put32(sub + 28, (uint32_t)vlen);
+				memcpy(sub + shl, vmci, vlen);
+			}
+			if (kd.version >= 4) {
+				put64(sub + 32, bs + shl + vlen);
+				put32(sub + 40, (uint32_t)nlen);
+				memcpy(sub + shl + vlen, notes, nlen);
+			}
+			if (kd.version >= 6) {
+				if (kd.nsplit > 1) {
+					put64(sub + 56, start);
+					put64(sub + 64, end);
+				}
+				put64(sub + 72, mapnr);
+			}
+			goto sub_done;
+		}
 		put64(sub + 0, (u64)phys_base);
 		put32(sub + 8, (uint32_t)kd.dump_level);
 		if (kd.version >= 2 && kd.nsplit > 1) {
@@ -2009,6 +2552,7 @@ static void kd_build(const char *outdir)
 			}
 			put64(sub + 96, mapnr);
 		}
+sub_done:
 		kd_add(p, bs, sub, sub_blocks * bs);
 		free(sub);
 		/* bitmaps */
@@ -2296,6 +2840,283 @@ static void add_probe(const char *s)
 	add_probe_g(s, NULL);
 }
 
+static void build_probes(void);
+static void write_outputs(const char *outdir);
+
+static void build_probes(void)
+{
+	/* noise PA SIZE: pseudo-random bytes in pages not otherwise used
+	 * (incompressible: kdump stores them raw) */
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (strcmp(l->argv[0], "noise"))
+			continue;
+		need(l, 3, 3);
+		u64 a = eval(l->argv[1]), n = eval(l->argv[2]), x = 0x9e3779b97f4a7c15ULL ^ a;
+		for (u64 o = a & ~4095ULL; o < a + n; o += 4096) {
+			if (phys_page(o, 0))
+				continue;
+			unsigned char *pg = phys_page(o, 1);
+			for (int k = 0; k < 4096; k++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				pg[k] = (unsigned char)(x >> 24);
+			}
+		}
+	}
+	cur_line = 0;
+
+	/* probes (after everything that defines @-terms) */
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (!strcmp(l->argv[0], "probestep")) {
+			/* probestep GROUP START COUNT STEP */
+			need(l, 5, 5);
+			u64 st = eval(l->argv[2]), cnt = num(l->argv[3]), step = eval(l->argv[4]);
+			char b[32];
+			for (u64 k = 0; k < cnt; k++) {
+				snprintf(b, sizeof(b), "0x%lx", (unsigned long)(st + k * step));
+				add_probe_g(b, strdup(l->argv[1]));
+			}
+			continue;
+		}
+		if (strcmp(l->argv[0], "probe"))
+			continue;
+		for (int j = 1; j < l->argc; j++) {
+			if (l->argv[j][0] == '@' && l->argv[j][1]) {
+				char b[32];
+				snprintf(b, sizeof(b), "0x%lx", (unsigned long)eval(l->argv[j]));
+				add_probe(b);
+			} else {
+				add_probe(l->argv[j]);
+			}
+		}
+	}
+	cur_line = 0;
+	if (autoprobe) {
+		char b[32];
+		for (size_t i = 0; i < nmaps; i++) {
+			u64 pts[4] = { maps[i].va, maps[i].va + maps[i].size / 2 + 0x123,
+				       maps[i].va + maps[i].size - 1, maps[i].va + maps[i].size };
+			for (int k = 0; k < 4; k++) {
+				if (k == 3 && maps[i].va + maps[i].size == 0)
+					continue;
+				snprintf(b, sizeof(b), "0x%lx", (unsigned long)pts[k]);
+				add_probe(b);
+			}
+		}
+		for (size_t i = 0; i < nholes; i++) {
+			snprintf(b, sizeof(b), "0x%lx", (unsigned long)(holes[i].start + 0x1008));
+			add_probe(b);
+		}
+	}
+	if (!nprobes)
+		add_probe("_stext");
+
+}
+
+static void write_outputs(const char *outdir)
+{
+	if (mkdir(outdir, 0755) && errno != EEXIST)
+		die("%s: %s", outdir, strerror(errno));
+	if (kd.on)
+		kd_build(outdir);
+	else
+		write_vmcore(path_join(outdir, "vmcore"));
+	write_symbols(path_join(outdir, "symbols"));
+
+	FILE *pf = fopen(path_join(outdir, "probes.txt"), "w");
+	FILE *ef = fopen(path_join(outdir, "expect.jsonl"), "w");
+	if (!pf || !ef)
+		die("cannot write outputs: %s", strerror(errno));
+	for (size_t i = 0; i < nprobes; i++)
+		fprintf(pf, "%s\n", probes[i].input);
+	/* probe lines first so that all_mapped is known for the meta line */
+	char *pbuf = NULL;
+	size_t plen = 0;
+	FILE *mf = open_memstream(&pbuf, &plen);
+	for (size_t i = 0; i < nprobes; i++)
+		expect_probe(mf, probes[i].input, probes[i].group);
+	fclose(mf);
+	fprintf(ef, "{\"kind\":\"meta\",\"levels\":%d,\"vtop_exit\":%d,\"error\":", arch32 ? i3_nlev : levels, all_mapped ? 0 : 1);
+	if (expect_error) {
+		fprintf(ef, "{\"word\":");
+		json_str(ef, expect_error_word);
+		fprintf(ef, "}");
+	} else {
+		fprintf(ef, "null");
+	}
+	fprintf(ef, ",\"force_ok\":%s,\"sane\":%s,\"probes\":%zu,\"error_rc\":[", force_ok ? "true" : "false",
+		expect_sane ? "true" : "false", nprobes);
+	for (int i = 0; i < nexpect_rc; i++)
+		fprintf(ef, "%s%d", i ? "," : "", expect_rc[i]);
+	fprintf(ef, "]");
+	if (kd.on)
+		kd_expect_meta(ef);
+	fprintf(ef, "}\n");
+	fwrite(pbuf, 1, plen, ef);
+	expect_regions(ef);
+	if (kd.on)
+		kd_expect_verify(ef);
+	if (fclose(pf) || fclose(ef))
+		die("write error");
+}
+
+static void main_i386(const char *outdir)
+{
+	i3_nlev = pae ? 3 : 2;
+	i3_esz = pae ? 8 : 4;
+	if (pae) {
+		i3_shift[0] = 30; i3_bits[0] = 2;
+		i3_shift[1] = 21; i3_bits[1] = 9;
+		i3_shift[2] = 12; i3_bits[2] = 9;
+	} else {
+		i3_shift[0] = 22; i3_bits[0] = 10;
+		i3_shift[1] = 12; i3_bits[1] = 10;
+	}
+	pgd_pa = kva_to_pa(sym_runtime("swapper_pg_dir"));
+	if (pgd_pa & 4095)
+		die("swapper_pg_dir PA 0x%lx not page aligned", (unsigned long)pgd_pa);
+	phys_page(pgd_pa, 1);
+	pt_next = ptarea_set ? ptarea_pa : pgd_pa + 4096;
+	pt_end = pt_next + ptarea_pages * 4096;
+
+	/* decoy page for non-present entries */
+	decoy_pa = alloc_pt();
+	for (int i = 0; i < 4096 / i3_esz; i++) {
+		u64 a = decoy_pa + (u64)i * i3_esz;
+		i3_wr(a, (pae ? 0x7770000000ULL : 0x77700000ULL) | PT_P | PT_RW | PT_A | PT_D | PT_PSE);
+	}
+
+	/* pkmap: the PTE page hooked into the page directory */
+	if (pkmap_set) {
+		u64 span = 1ULL << i3_shift[i3_nlev - 2];
+		if (pkmap_base & (span - 1))
+			die("pkmap base 0x%lx not aligned to 0x%lx", (unsigned long)pkmap_base,
+			    (unsigned long)span);
+		u64 epa = i3_entry_pa(pkmap_base, i3_nlev - 2);
+		if (i3_rd(epa))
+			die("pkmap: entry in use");
+		pkmap_pt = alloc_pt();
+		i3_wr(epa, i3_table_entry(i3_nlev - 2, pkmap_pt));
+	}
+
+	/* kernel variables (4 bytes each, in lowmem) */
+	*phys_u32(kva_to_pa(sym_runtime("high_memory"))) = (uint32_t)high_memory_val;
+	*phys_u32(kva_to_pa(sym_runtime("__FIXADDR_TOP"))) = (uint32_t)fixaddr_top;
+	*phys_u32(kva_to_pa(sym_runtime("pkmap_page_table"))) =
+		(uint32_t)(pkmap_ptr_set ? pkmap_ptr_val : pkmap_set ? page_offset + pkmap_pt : 0);
+	*phys_u32(kva_to_pa(sym_runtime("highstart_pfn"))) = (uint32_t)highstart_pfn;
+	*phys_u32(kva_to_pa(sym_runtime("highend_pfn"))) = (uint32_t)highend_pfn;
+
+	/* lowmem, mapped the way the kernel does: large pages, the tail in 4K */
+	if (lowmem_pgsz) {
+		u64 big = pae ? 2ULL << 20 : 4ULL << 20;
+		if (lowmem_pgsz != 1)
+			big = lowmem_pgsz;
+		struct map m;
+		memset(&m, 0, sizeof(m));
+		m.va = page_offset;
+		m.pa = 0;
+		m.size = lowmem_size & ~(big - 1);
+		m.pgsz = big;
+		if (m.size)
+			PUSH(maps, nmaps, capmaps, m);
+		if (lowmem_size & (big - 1)) {
+			m.va = page_offset + m.size;
+			m.pa = m.size;
+			m.size = (lowmem_size & (big - 1)) & ~4095ULL;
+			m.pgsz = 4096;
+			if (m.size)
+				PUSH(maps, nmaps, capmaps, m);
+		}
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (!strcmp(l->argv[0], "map"))
+			parse_map(l);
+		else if (!strcmp(l->argv[0], "load"))
+			parse_load(l);
+		else if (!strcmp(l->argv[0], "loadrange"))
+			parse_loadrange(l);
+		else if (!strcmp(l->argv[0], "loop") || !strcmp(l->argv[0], "share"))
+			die("'%s' is not available with arch i386", l->argv[0]);
+	}
+	cur_line = 0;
+	check_load_overlap();
+	for (size_t i = 0; i < nmaps; i++)
+		for (size_t j = i + 1; j < nmaps; j++)
+			if (maps[i].va < maps[j].va + maps[j].size && maps[j].va < maps[i].va + maps[i].size)
+				die("mappings %zu and %zu overlap", i, j);
+	for (size_t i = 0; i < nmaps; i++)
+		i3_build_map(&maps[i]);
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (!strcmp(l->argv[0], "hole")) {
+			need(l, 3, 3);
+			struct hole h;
+			memset(&h, 0, sizeof(h));
+			h.va = eval(l->argv[1]);
+			int lvl = i3_level_by_name(l->argv[2]);
+			h.shift = i3_shift[lvl];
+			i3_build_hole(&h, lvl);
+			PUSH(holes, nholes, capholes, h);
+		} else if (!strcmp(l->argv[0], "badtable")) {
+			/* badtable VA pgd|pmd TARGET|noise: a present table
+			 * entry pointing at TARGET (outside the dump, excluded,
+			 * or an unused page of zeros) or at a page of noise */
+			need(l, 4, 4);
+			struct badt b;
+			memset(&b, 0, sizeof(b));
+			b.va = eval(l->argv[1]);
+			b.lvl = i3_level_by_name(l->argv[2]);
+			if (b.lvl == i3_nlev - 1)
+				die("badtable: the PTE level maps pages, not tables");
+			if (!strcmp(l->argv[3], "noise")) {
+				b.noise = 1;
+				b.target = alloc_pt();
+				unsigned char *pg = phys_page(b.target, 1);
+				u64 x = 0x9e3779b97f4a7c15ULL ^ b.va;
+				for (int k = 0; k < 4096; k++) {
+					x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+					pg[k] = (unsigned char)(x >> 24);
+				}
+			} else {
+				b.target = eval(l->argv[3]);
+				if (b.target & 4095)
+					die("badtable: target not page aligned");
+				if (phys_page(b.target, 0))
+					die("badtable: target page 0x%lx is in use (use noise)",
+					    (unsigned long)b.target);
+			}
+			u64 epa = i3_entry_pa(b.va, b.lvl);
+			if (i3_rd(epa))
+				die("badtable: entry in use");
+			i3_wr(epa, i3_table_entry(b.lvl, b.target));
+			b.size = 1ULL << i3_shift[b.lvl];
+			b.start = b.va & ~(b.size - 1);
+			PUSH(badts, nbadts, capbadts, b);
+		}
+	}
+	cur_line = 0;
+	for (size_t i = 0; i < nmaps; i++) {
+		for (size_t j = 0; j < nholes; j++)
+			if (holes[j].start < maps[i].va + maps[i].size && maps[i].va < holes[j].start + holes[j].size)
+				die("hole at 0x%lx overlaps a mapping", (unsigned long)holes[j].va);
+		for (size_t j = 0; j < nbadts; j++)
+			if (badts[j].start < maps[i].va + maps[i].size && maps[i].va < badts[j].start + badts[j].size)
+				die("badtable at 0x%lx overlaps a mapping", (unsigned long)badts[j].va);
+	}
+	npfn_ess = npfn;
+	build_probes();
+	build_regions();
+	build_notes();
+	write_outputs(outdir);
+}
+
 int main(int argc, char **argv)
 {
 	const char *outdir = ".";
@@ -2314,9 +3135,17 @@ int main(int argc, char **argv)
 	}
 	spec_path = argv[optind];
 
-	default_syms();
 	read_spec(spec_path);
+	pass0();
+	if (arch32)
+		default_syms_i386();
+	else
+		default_syms();
 	pass1();
+	if (arch32) {
+		main_i386(outdir);
+		return 0;
+	}
 
 	nshifts = 0;
 	if (levels == 5)
@@ -2458,120 +3287,9 @@ int main(int argc, char **argv)
 				die("hole at 0x%lx overlaps a mapping", (unsigned long)holes[i].va);
 
 	npfn_ess = npfn; /* pages after this (noise) are not essential */
-	/* noise PA SIZE: pseudo-random bytes in pages not otherwise used
-	 * (incompressible: kdump stores them raw) */
-	for (size_t i = 0; i < nlines; i++) {
-		struct line *l = &lines[i];
-		cur_line = l->no;
-		if (strcmp(l->argv[0], "noise"))
-			continue;
-		need(l, 3, 3);
-		u64 a = eval(l->argv[1]), n = eval(l->argv[2]), x = 0x9e3779b97f4a7c15ULL ^ a;
-		for (u64 o = a & ~4095ULL; o < a + n; o += 4096) {
-			if (phys_page(o, 0))
-				continue;
-			unsigned char *pg = phys_page(o, 1);
-			for (int k = 0; k < 4096; k++) {
-				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-				pg[k] = (unsigned char)(x >> 24);
-			}
-		}
-	}
-	cur_line = 0;
-
-	/* probes (after everything that defines @-terms) */
-	for (size_t i = 0; i < nlines; i++) {
-		struct line *l = &lines[i];
-		cur_line = l->no;
-		if (!strcmp(l->argv[0], "probestep")) {
-			/* probestep GROUP START COUNT STEP */
-			need(l, 5, 5);
-			u64 st = eval(l->argv[2]), cnt = num(l->argv[3]), step = eval(l->argv[4]);
-			char b[32];
-			for (u64 k = 0; k < cnt; k++) {
-				snprintf(b, sizeof(b), "0x%lx", (unsigned long)(st + k * step));
-				add_probe_g(b, strdup(l->argv[1]));
-			}
-			continue;
-		}
-		if (strcmp(l->argv[0], "probe"))
-			continue;
-		for (int j = 1; j < l->argc; j++) {
-			if (l->argv[j][0] == '@' && l->argv[j][1]) {
-				char b[32];
-				snprintf(b, sizeof(b), "0x%lx", (unsigned long)eval(l->argv[j]));
-				add_probe(b);
-			} else {
-				add_probe(l->argv[j]);
-			}
-		}
-	}
-	cur_line = 0;
-	if (autoprobe) {
-		char b[32];
-		for (size_t i = 0; i < nmaps; i++) {
-			u64 pts[4] = { maps[i].va, maps[i].va + maps[i].size / 2 + 0x123,
-				       maps[i].va + maps[i].size - 1, maps[i].va + maps[i].size };
-			for (int k = 0; k < 4; k++) {
-				if (k == 3 && maps[i].va + maps[i].size == 0)
-					continue;
-				snprintf(b, sizeof(b), "0x%lx", (unsigned long)pts[k]);
-				add_probe(b);
-			}
-		}
-		for (size_t i = 0; i < nholes; i++) {
-			snprintf(b, sizeof(b), "0x%lx", (unsigned long)(holes[i].start + 0x1008));
-			add_probe(b);
-		}
-	}
-	if (!nprobes)
-		add_probe("_stext");
-
+	build_probes();
 	build_regions();
 	build_notes();
-
-	if (mkdir(outdir, 0755) && errno != EEXIST)
-		die("%s: %s", outdir, strerror(errno));
-	if (kd.on)
-		kd_build(outdir);
-	else
-		write_vmcore(path_join(outdir, "vmcore"));
-	write_symbols(path_join(outdir, "symbols"));
-
-	FILE *pf = fopen(path_join(outdir, "probes.txt"), "w");
-	FILE *ef = fopen(path_join(outdir, "expect.jsonl"), "w");
-	if (!pf || !ef)
-		die("cannot write outputs: %s", strerror(errno));
-	for (size_t i = 0; i < nprobes; i++)
-		fprintf(pf, "%s\n", probes[i].input);
-	/* probe lines first so that all_mapped is known for the meta line */
-	char *pbuf = NULL;
-	size_t plen = 0;
-	FILE *mf = open_memstream(&pbuf, &plen);
-	for (size_t i = 0; i < nprobes; i++)
-		expect_probe(mf, probes[i].input, probes[i].group);
-	fclose(mf);
-	fprintf(ef, "{\"kind\":\"meta\",\"levels\":%d,\"vtop_exit\":%d,\"error\":", levels, all_mapped ? 0 : 1);
-	if (expect_error) {
-		fprintf(ef, "{\"word\":");
-		json_str(ef, expect_error_word);
-		fprintf(ef, "}");
-	} else {
-		fprintf(ef, "null");
-	}
-	fprintf(ef, ",\"force_ok\":%s,\"sane\":%s,\"probes\":%zu,\"error_rc\":[", force_ok ? "true" : "false",
-		expect_sane ? "true" : "false", nprobes);
-	for (int i = 0; i < nexpect_rc; i++)
-		fprintf(ef, "%s%d", i ? "," : "", expect_rc[i]);
-	fprintf(ef, "]");
-	if (kd.on)
-		kd_expect_meta(ef);
-	fprintf(ef, "}\n");
-	fwrite(pbuf, 1, plen, ef);
-	expect_regions(ef);
-	if (kd.on)
-		kd_expect_verify(ef);
-	if (fclose(pf) || fclose(ef))
-		die("write error");
+	write_outputs(outdir);
 	return 0;
 }

@@ -272,6 +272,10 @@ def check_regions(tag, prefix):
         for k in ("size", "mapped_bytes", "present_bytes"):
             if g.get(k) != er[k]:
                 w.append(f"{k}={json.dumps(g.get(k))} expected {er[k]}")
+        # nested regions (i386: the kernel image inside lowmem) name their
+        # parent; a top-level region has no "parent" key (or null)
+        if "parent" in er and g.get("parent") != er["parent"]:
+            w.append(f"parent={json.dumps(g.get('parent'))} expected {json.dumps(er['parent'])}")
         report(f"{prefix}regions {n}", "; ".join(w) or None)
 
 

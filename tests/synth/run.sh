@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Synthetic test tier: generate small ELF vmcores with hand-built x86_64 page
-# tables (tests/mkvmcore), run kmapdump on them and compare with the
-# generator's own expectations (tests/synth/check.py).
+# Synthetic test tier: generate small ELF vmcores with hand-built x86_64 or
+# i386 (2-level / PAE) page tables (tests/mkvmcore), run kmapdump on them and
+# compare with the generator's own expectations (tests/synth/check.py).
 #
 # usage: tests/synth/run.sh [SPEC...]      (default: tests/synth/*.spec)
 # env:   KMAPDUMP  kmapdump binary   (default: <repo>/src/kmapdump)

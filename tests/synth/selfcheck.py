@@ -20,14 +20,25 @@ wd = sys.argv[1]
 data = open(os.path.join(wd, "vmcore"), "rb").read()
 problems = []
 
-(e_phoff, e_shoff) = struct.unpack_from("<QQ", data, 32)
-e_phnum, = struct.unpack_from("<H", data, 56)
-if e_phnum == 0xFFFF:
-    e_phnum, = struct.unpack_from("<I", data, e_shoff + 44)
+elf32 = data[4] == 1  # ELFCLASS32 (i386)
+if elf32:
+    (e_phoff, e_shoff) = struct.unpack_from("<II", data, 28)
+    e_phnum, = struct.unpack_from("<H", data, 44)
+    if e_phnum == 0xFFFF:
+        e_phnum, = struct.unpack_from("<I", data, e_shoff + 28)
+else:
+    (e_phoff, e_shoff) = struct.unpack_from("<QQ", data, 32)
+    e_phnum, = struct.unpack_from("<H", data, 56)
+    if e_phnum == 0xFFFF:
+        e_phnum, = struct.unpack_from("<I", data, e_shoff + 44)
 loads, vmci = [], None
 for i in range(e_phnum):
-    p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz = \
-        struct.unpack_from("<IIQQQQQ", data, e_phoff + 56 * i)
+    if elf32:
+        p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, _ = \
+            struct.unpack_from("<IIIIIIII", data, e_phoff + 32 * i)
+    else:
+        p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz = \
+            struct.unpack_from("<IIQQQQQ", data, e_phoff + 56 * i)
     if p_type == 1:
         loads.append((p_paddr, p_filesz, p_memsz, p_offset))
     elif p_type == 4:
@@ -40,6 +51,31 @@ for i in range(e_phnum):
                 vmci = data[doff:doff + descsz].decode()
             off = doff + ((descsz + 3) & ~3)
 info = dict(l.split("=", 1) for l in vmci.splitlines() if "=" in l)
+symlines = open(os.path.join(wd, "symbols")).read().splitlines()
+if "ARCH=i386" in symlines:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import selfcheck_i386
+
+    def locate32(pa):
+        for paddr, filesz, memsz, off in loads:
+            if paddr <= pa < paddr + memsz:
+                if pa >= paddr + filesz:
+                    return "excluded", None
+                o = off + pa - paddr
+                return ("mapped", {"offset": o}) if o < len(data) else ("not-in-dump", None)
+        return "not-in-dump", None
+
+    def read32(pa, n):
+        st, f = locate32(pa)
+        if st != "mapped" or f["offset"] + n > len(data):
+            raise LookupError(f"PA {pa:#x} not readable ({st})")
+        return data[f["offset"]:f["offset"] + n]
+
+    problems = selfcheck_i386.run(wd, info, symlines, locate32, read32)
+    if problems:
+        print(f"{len(problems)} disagreement(s): " + "; ".join(problems[:3]))
+        sys.exit(1)
+    sys.exit(0)
 kaslr = int(info["KERNELOFFSET"], 16)
 phys_base = int(info["NUMBER(phys_base)"])
 l5 = info["NUMBER(pgtable_l5_enabled)"] == "1"

@@ -67,12 +67,20 @@ class Part:
             raw = bytes(img)
         self.d = raw
         d = raw
-        self.block = struct.unpack_from("<i", d, 428)[0]
-        sub_blocks, bm_blocks, mapnr32 = struct.unpack_from("<iII", d, 432)
+        # 32-bit makedumpfile layout (8-byte timeval): sub_hdr_size at 420,
+        # where the 64-bit layout has the high half of tv_usec (zero)
+        self.h32 = struct.unpack_from("<I", d, 420)[0] != 0
+        hb = 412 if self.h32 else 424
+        self.block = struct.unpack_from("<i", d, hb + 4)[0]
+        sub_blocks, bm_blocks, mapnr32 = struct.unpack_from("<iII", d, hb + 8)
         version = struct.unpack_from("<i", d, 8)[0]
         b = self.block
-        (self.phys_base, _lvl, split, spfn, epfn, voff, vsize, _noff, _nsize, _eoff, _esize,
-         spfn64, epfn64, mapnr64) = struct.unpack_from("<qiiQQQQQQQQQQQ", d, b)
+        if self.h32:
+            (self.phys_base, _lvl, split, spfn, epfn, voff, vsize, _noff, _nsize, _eoff, _esize,
+             spfn64, epfn64, mapnr64) = struct.unpack_from("<iiiIIQIQIQIQQQ", d, b)
+        else:
+            (self.phys_base, _lvl, split, spfn, epfn, voff, vsize, _noff, _nsize, _eoff, _esize,
+             spfn64, epfn64, mapnr64) = struct.unpack_from("<qiiQQQQQQQQQQQ", d, b)
         self.max_mapnr = mapnr64 if version >= 6 and mapnr64 else mapnr32
         self.start, self.end = 0, self.max_mapnr
         if split:
@@ -115,10 +123,15 @@ parts = [Part(p) for p in files]
 first = parts[0]
 bs = first.block
 info = dict(l.split("=", 1) for l in first.vmcoreinfo.splitlines() if "=" in l)
-kaslr = int(info["KERNELOFFSET"], 16)
-phys_base = int(info["NUMBER(phys_base)"])
-l5 = info["NUMBER(pgtable_l5_enabled)"] == "1"
-sme = int(info["NUMBER(sme_mask)"])
+symlines = open(os.path.join(wd, "symbols")).read().splitlines()
+I386 = "ARCH=i386" in symlines
+if I386:
+    kaslr, phys_base, l5, sme = 0, 0, False, 0
+else:
+    kaslr = int(info["KERNELOFFSET"], 16)
+    phys_base = int(info["NUMBER(phys_base)"])
+    l5 = info["NUMBER(pgtable_l5_enabled)"] == "1"
+    sme = int(info["NUMBER(sme_mask)"])
 if phys_base != first.phys_base:
     problems.append("sub-header phys_base disagrees with VMCOREINFO")
 syms = {}
@@ -172,6 +185,44 @@ def walk(va):
         table = e & ADDR
     return None
 
+
+def fileobj(pa):
+    st, p, ds = locate(pa)
+    fobj = None
+    if st == "mapped":
+        off, rsize, flags = ds
+        pos = p.flat_pos(off, rsize) if p.flat is not None else off
+        if flags:
+            fobj = {"offset": None, "record_offset": pos, "record_size": rsize,
+                    "codec": CODEC.get(flags), "page_offset": pa % bs}
+        else:
+            fobj = {"offset": pos + pa % bs}
+        if p is not first:
+            fobj["path"] = os.path.basename(p.path)
+    return st, fobj
+
+
+def read(pa, n):
+    st, p, ds = locate(pa)
+    if st != "mapped":
+        raise LookupError(f"PA {pa:#x} not readable ({st})")
+    off, size, flags = ds
+    rec = p.d[off:off + size]
+    page = decompress(flags, rec, bs) if flags else rec
+    return page[pa % bs:pa % bs + n]
+
+
+if I386:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import selfcheck_i386
+    try:
+        problems += selfcheck_i386.run(wd, info, symlines, fileobj, read)
+    except Skip:
+        sys.exit(0)
+    if problems:
+        print(f"{len(problems)} disagreement(s): " + "; ".join(problems[:3]))
+        sys.exit(1)
+    sys.exit(0)
 
 try:
     for line in open(os.path.join(wd, "expect.jsonl")):
