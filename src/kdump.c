@@ -145,6 +145,23 @@ static bool sane_block(int32_t b)
 	return b >= 512 && b <= (1 << 20) && (b & (b - 1)) == 0;
 }
 
+/* struct kdump_sub_header as a 64-bit and a 32-bit makedumpfile lay it
+ * out: unsigned long is 8 or 4 bytes; off_t is 8, aligned to 4 on i386.
+ * Fields: phys_base @0, dump_level, split, start_pfn, end_pfn (v2),
+ * offset/size_vmcoreinfo (v3), offset/size_note (v4), offset/size_eraseinfo
+ * (v5), start_pfn_64, end_pfn_64, max_mapnr_64 (v6). */
+struct sub_layout {
+	unsigned size, ulong, split, start_pfn, end_pfn;
+	unsigned off_vmcoreinfo, size_vmcoreinfo, off_note, size_note, pfn64;
+};
+static const struct sub_layout sub_layout64 = { 104, 8, 12, 16, 24, 32, 40, 48, 56, 80 };
+static const struct sub_layout sub_layout32 = { 80, 4, 8, 12, 16, 20, 28, 32, 40, 56 };
+
+static uint64_t get_ulong(const struct sub_layout *l, const uint8_t *p)
+{
+	return l->ulong == 8 ? get_le64(p) : get_le32(p);
+}
+
 /* Do status/block_size/sub_hdr_size/bitmap_blocks/max_mapnr at BASE
  * make a plausible header? */
 static bool layout_sane(const uint8_t *b, unsigned base)
@@ -211,36 +228,22 @@ static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
 	if (!*is_kdump || h->sub_hdr_size == 0)
 		return KMD_OK;
 
-	st = part_read(p, (uint64_t)h->block_size, s,
-		       w64 ? 104 : 80, err);
+	const struct sub_layout *l = w64 ? &sub_layout64 : &sub_layout32;
+	st = part_read(p, (uint64_t)h->block_size, s, l->size, err);
 	if (st)
 		return kmd_err_wrap(err, "reading the kdump sub-header");
-	if (w64) {
-		h->phys_base = (int64_t)get_le64(s);
-		h->split = (int32_t)get_le32(s + 12);
-		h->start_pfn = get_le64(s + 16);
-		h->end_pfn = get_le64(s + 24);
-		h->off_vmcoreinfo = get_le64(s + 32);
-		h->size_vmcoreinfo = get_le64(s + 40);
-		h->off_note = get_le64(s + 48);
-		h->size_note = get_le64(s + 56);
-		h->start_pfn_64 = get_le64(s + 80);
-		h->end_pfn_64 = get_le64(s + 88);
-		h->max_mapnr_64 = get_le64(s + 96);
-	} else {
-		/* i386: unsigned long is 4 bytes, off_t 8 aligned to 4. */
-		h->phys_base = (int32_t)get_le32(s);
-		h->split = (int32_t)get_le32(s + 8);
-		h->start_pfn = get_le32(s + 12);
-		h->end_pfn = get_le32(s + 16);
-		h->off_vmcoreinfo = get_le64(s + 20);
-		h->size_vmcoreinfo = get_le32(s + 28);
-		h->off_note = get_le64(s + 32);
-		h->size_note = get_le32(s + 40);
-		h->start_pfn_64 = get_le64(s + 56);
-		h->end_pfn_64 = get_le64(s + 64);
-		h->max_mapnr_64 = get_le64(s + 72);
-	}
+	h->phys_base = l->ulong == 8 ? (int64_t)get_le64(s) :
+				       (int32_t)get_le32(s);
+	h->split = (int32_t)get_le32(s + l->split);
+	h->start_pfn = get_ulong(l, s + l->start_pfn);
+	h->end_pfn = get_ulong(l, s + l->end_pfn);
+	h->off_vmcoreinfo = get_le64(s + l->off_vmcoreinfo);
+	h->size_vmcoreinfo = get_ulong(l, s + l->size_vmcoreinfo);
+	h->off_note = get_le64(s + l->off_note);
+	h->size_note = get_ulong(l, s + l->size_note);
+	h->start_pfn_64 = get_le64(s + l->pfn64);
+	h->end_pfn_64 = get_le64(s + l->pfn64 + 8);
+	h->max_mapnr_64 = get_le64(s + l->pfn64 + 16);
 	return KMD_OK;
 }
 
