@@ -186,6 +186,30 @@ const struct kmd_region *kmd_region(const kmd_t *k, size_t i);
 kmd_status kmd_region_stats(kmd_t *k, size_t i, uint64_t *mapped,
 			    uint64_t *present, struct kmd_err *err);
 
+/* ---- 4b. Every mapping ------------------------------------------------ */
+
+/* A run of mapped pages: VA and PA contiguous, same page size and same
+ * attributes (writable, NX, global, user, cache mode). */
+struct kmd_run {
+	uint64_t va, pa, size;
+	uint64_t page_size;
+	uint64_t present;      /* bytes of the run present in the dump */
+	bool rw, nx, global, user;
+	const char *cache;     /* "WB", "UC", "WC", "WT", "UC-", "WP", ... */
+	const char *region;
+};
+/* Called for each run in address order; return nonzero to stop. */
+typedef int (*kmd_run_fn)(void *arg, const struct kmd_run *run);
+/* Every mapped run in [start, end) (end 0: the top), merged. */
+kmd_status kmd_map(kmd_t *k, uint64_t start, uint64_t end, kmd_run_fn fn,
+		   void *arg, struct kmd_err *err);
+
+/* Every kernel VA that maps physical address PA: the direct map (or
+ * lowmem) alias first, then others found in the page tables.  *OUT is
+ * malloc'ed. */
+kmd_status kmd_ptov(kmd_t *k, uint64_t pa, uint64_t **out, size_t *n,
+		    struct kmd_err *err);
+
 /* ---- 5. Slots: fixmap and persistent kmaps ---------------------------- */
 
 /* One fixed-address or pkmap slot and what it maps now. */

@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "kmd-int.h"
+#include "x86.h"
 
 #define EM_386 3
 
@@ -102,6 +103,14 @@ static void i386_flags(const struct kmd *k, unsigned level, uint64_t e,
 	}
 	if (!(e & _PAGE_PRESENT) && n == 0)
 		snprintf(buf, size, "(not present)");
+}
+
+static void i386_attrs(const struct kmd *k, unsigned level, uint64_t e,
+		       struct kmd_run *out)
+{
+	const struct i386 *a = k->arch_priv;
+	x86_leaf_attrs(a->pae ? e : e & 0xffffffffull, k->pg.shift[level] > 12,
+		       a->pae, out);
 }
 
 static bool i386_canonical(const struct kmd *k, uint64_t va)
@@ -328,5 +337,6 @@ const struct arch_ops arch_i386 = {
 	.decode = i386_decode,
 	.flags = i386_flags,
 	.canonical = i386_canonical,
+	.attrs = i386_attrs,
 	.finish_regions = i386_finish_regions,
 };

@@ -16,6 +16,9 @@ struct opts {
 	bool walk;
 	bool force;
 	bool all;
+	bool raw;
+	bool zero_excluded;
+	const char *region;
 };
 
 static void usage(FILE *f)
@@ -24,6 +27,9 @@ static void usage(FILE *f)
 	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE... VMLINUX ADDR... | -\n"
 	      "       kmapdump verify [--json] VMCORE... [VMLINUX]\n"
 	      "       kmapdump fixmap|pkmap [--json] [--all] VMCORE... VMLINUX\n"
+	      "       kmapdump map [--json] [--region NAME] VMCORE... VMLINUX\n"
+	      "       kmapdump ptov [--json] VMCORE... VMLINUX PA...\n"
+	      "       kmapdump read [--raw] [--zero-excluded] VMCORE... VMLINUX ADDR LEN\n"
 	      "\n"
 	      "VMCORE is a crash dump (ELF or kdump-compressed; all parts of a\n"
 	      "split dump); VMLINUX the matching kernel image\n"
@@ -211,6 +217,230 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 	}
 	free(st);
 	return EXIT_OK;
+}
+
+static const char *page_size_str(uint64_t n);
+
+/* ---- map: every mapped run ------------------------------------------ */
+
+struct map_out {
+	const struct opts *o;
+	uint64_t runs, bytes;
+};
+
+static int print_run(void *arg, const struct kmd_run *r)
+{
+	struct map_out *m = arg;
+	char flags[64];
+
+	m->runs++;
+	m->bytes += r->size;
+	snprintf(flags, sizeof(flags), "%s%s%s%s %s", r->rw ? "RW" : "RO",
+		 r->nx ? " NX" : " X", r->global ? " G" : "",
+		 r->user ? " USER" : "", r->cache);
+	if (m->o->json) {
+		printf("{\"va\":");
+		json_hex(stdout, r->va);
+		printf(",\"va_end\":");
+		json_hex(stdout, r->va + r->size);
+		printf(",\"pa\":");
+		json_hex(stdout, r->pa);
+		printf(",\"pa_end\":");
+		json_hex(stdout, r->pa + r->size);
+		printf(",\"size\":%" PRIu64 ",\"page_size\":%" PRIu64
+		       ",\"present_bytes\":%" PRIu64
+		       ",\"rw\":%s,\"nx\":%s,\"global\":%s,\"user\":%s,\"cache\":\"%s\",\"region\":",
+		       r->size, r->page_size, r->present, r->rw ? "true" : "false",
+		       r->nx ? "true" : "false", r->global ? "true" : "false",
+		       r->user ? "true" : "false", r->cache);
+		json_str(stdout, r->region);
+		printf("}\n");
+	} else {
+		char a[32], b[32], c[48] = "";
+		if (r->present != r->size)
+			snprintf(c, sizeof(c), "%s in dump",
+				 human(r->present, b, sizeof(b)));
+		printf("0x%016" PRIx64 "-0x%016" PRIx64 "  0x%012" PRIx64 "-0x%012" PRIx64
+		       "  %10s  %-4s  %-22s %-14s %s\n",
+		       r->va, r->va + r->size, r->pa, r->pa + r->size,
+		       human(r->size, a, sizeof(a)), page_size_str(r->page_size),
+		       flags, r->region ? r->region : "-", c);
+	}
+	return 0;
+}
+
+static int cmd_map(kmd_t *k, const struct opts *o)
+{
+	struct map_out m = { .o = o };
+	struct kmd_err err;
+	uint64_t start = 0, end = 0;
+
+	if (o->region) {
+		size_t n = kmd_region_count(k), i;
+		for (i = 0; i < n; i++)
+			if (strcmp(kmd_region(k, i)->name, o->region) == 0)
+				break;
+		if (i == n) {
+			fprintf(stderr, "kmapdump: no region named %s\n", o->region);
+			return EXIT_USAGE;
+		}
+		start = kmd_region(k, i)->start;
+		end = kmd_region(k, i)->end;
+	}
+	if (!o->json)
+		printf("%-37s  %-29s  %10s  %-4s  %-22s %s\n", "VA", "PA", "SIZE",
+		       "PAGE", "FLAGS", "REGION");
+	if (kmd_map(k, start, end, print_run, &m, &err)) {
+		fflush(stdout);
+		die_err(&err);
+		return EXIT_INPUT;
+	}
+	if (!o->json) {
+		char a[32];
+		printf("%" PRIu64 " runs, %s mapped\n", m.runs,
+		       human(m.bytes, a, sizeof(a)));
+	}
+	return EXIT_OK;
+}
+
+/* ---- ptov: physical to virtual --------------------------------------- */
+
+static int cmd_ptov(kmd_t *k, const struct opts *o, char **args, int n)
+{
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < n; i++) {
+		char *end;
+		uint64_t pa, *va;
+		size_t nva;
+		struct kmd_err err;
+
+		errno = 0;
+		pa = strtoull(args[i], &end, 16);
+		if (errno || *end || end == args[i]) {
+			fprintf(stderr, "kmapdump: %s: not a hex physical address\n",
+				args[i]);
+			return EXIT_USAGE;
+		}
+		if (kmd_ptov(k, pa, &va, &nva, &err)) {
+			die_err(&err);
+			return EXIT_INPUT;
+		}
+		if (o->json) {
+			printf("{\"pa\":");
+			json_hex(stdout, pa);
+			printf(",\"va\":[");
+			for (size_t j = 0; j < nva; j++) {
+				struct kmd_xlat x;
+				if (kmd_vtop(k, va[j], &x, &err) != KMD_OK)
+					x.region = NULL;
+				printf("%s{\"va\":", j ? "," : "");
+				json_hex(stdout, va[j]);
+				printf(",\"region\":");
+				json_str(stdout, x.region);
+				printf("}");
+			}
+			printf("]}\n");
+		} else {
+			printf("0x%" PRIx64 ":%s\n", pa, nva ? "" : " not mapped");
+			for (size_t j = 0; j < nva; j++) {
+				struct kmd_xlat x;
+				if (kmd_vtop(k, va[j], &x, &err) != KMD_OK)
+					x.region = NULL;
+				printf("  0x%016" PRIx64 "  %s\n", va[j],
+				       x.region ? x.region : "-");
+			}
+		}
+		if (!nva)
+			rc = EXIT_UNTRANSLATED;
+		free(va);
+	}
+	return rc;
+}
+
+/* ---- read: hexdump of kernel virtual memory ---------------------------- */
+
+static int cmd_read(kmd_t *k, const struct opts *o, char **args, int n)
+{
+	struct kmd_err err;
+	uint64_t va, len;
+	char *end;
+	int rc = EXIT_OK;
+
+	if (n != 2) {
+		fprintf(stderr, "kmapdump: read needs ADDR and LEN\n");
+		return EXIT_USAGE;
+	}
+	if (kmd_parse_addr(k, args[0], &va, &err)) {
+		die_err(&err);
+		return EXIT_USAGE;
+	}
+	errno = 0;
+	len = strtoull(args[1], &end, 0);
+	if (errno || *end || end == args[1] || len > (1ull << 32)) {
+		fprintf(stderr, "kmapdump: %s: bad length\n", args[1]);
+		return EXIT_USAGE;
+	}
+	if (o->json) {
+		fprintf(stderr, "kmapdump: read has no --json output; use --raw\n");
+		return EXIT_USAGE;
+	}
+	for (uint64_t done = 0; done < len;) {
+		uint8_t buf[4096];
+		struct kmd_xlat x;
+		uint64_t chunk = 4096 - (va + done) % 4096;
+		bool ok;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (kmd_vtop(k, va + done, &x, &err)) {
+			fflush(stdout);
+			die_err(&err);
+			return EXIT_INPUT;
+		}
+		ok = x.fate == KMD_MAPPED &&
+		     kmd_read_phys(k, x.pa, buf, chunk, &err) == KMD_OK;
+		if (!ok) {
+			rc = EXIT_UNTRANSLATED;
+			if (o->zero_excluded && x.fate == KMD_EXCLUDED) {
+				memset(buf, 0, chunk);
+				ok = true;
+			}
+		}
+		if (o->raw) {
+			if (!ok) {
+				fflush(stdout);
+				fprintf(stderr, "kmapdump: 0x%" PRIx64 ": %s\n",
+					va + done, x.reason[0] ? x.reason : "unreadable");
+				return EXIT_UNTRANSLATED;
+			}
+			fwrite(buf, 1, chunk, stdout);
+		} else if (!ok) {
+			printf("%016" PRIx64 "  <%" PRIu64 " bytes %s: %s>\n",
+			       va + done, chunk, kmd_fate_str(x.fate),
+			       x.reason[0] ? x.reason : "unreadable");
+		} else {
+			for (uint64_t i = 0; i < chunk; i += 16) {
+				uint64_t line = chunk - i < 16 ? chunk - i : 16;
+				printf("%016" PRIx64 " ", va + done + i);
+				for (uint64_t j = 0; j < 16; j++) {
+					if (j == 8)
+						putchar(' ');
+					if (j < line)
+						printf(" %02x", buf[i + j]);
+					else
+						printf("   ");
+				}
+				printf("  |");
+				for (uint64_t j = 0; j < line; j++)
+					putchar(buf[i + j] >= 0x20 && buf[i + j] < 0x7f ?
+							buf[i + j] : '.');
+				printf("|\n");
+			}
+		}
+		done += chunk;
+	}
+	return rc;
 }
 
 /* ---- fixmap and pkmap slots -------------------------------------------- */
@@ -526,6 +756,9 @@ int main(int argc, char **argv)
 		{ "walk", no_argument, NULL, 'w' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "zero-excluded", no_argument, NULL, 'z' },
+		{ "region", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -540,17 +773,23 @@ int main(int argc, char **argv)
 			 strcmp(argv[1], "vtop") == 0 ||
 			 strcmp(argv[1], "verify") == 0 ||
 			 strcmp(argv[1], "fixmap") == 0 ||
+			 strcmp(argv[1], "map") == 0 ||
+			 strcmp(argv[1], "ptov") == 0 ||
+			 strcmp(argv[1], "read") == 0 ||
 			 strcmp(argv[1], "pkmap") == 0)) {
 		cmd = argv[1];
 		argv++;
 		argc--;
 	}
-	while ((c = getopt_long(argc, argv, "+jwfahV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jwfarzR:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'w': o.walk = true; break;
 		case 'f': o.force = true; break;
 		case 'a': o.all = true; break;
+		case 'r': o.raw = true; break;
+		case 'z': o.zero_excluded = true; break;
+		case 'R': o.region = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("kmapdump %s\n", kmd_version()); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -569,11 +808,16 @@ int main(int argc, char **argv)
 		else if (strcmp(pos[i], "--walk") == 0) o.walk = true;
 		else if (strcmp(pos[i], "--force") == 0) o.force = true;
 		else if (strcmp(pos[i], "--all") == 0) o.all = true;
+		else if (strcmp(pos[i], "--raw") == 0) o.raw = true;
+		else if (strcmp(pos[i], "--zero-excluded") == 0) o.zero_excluded = true;
+		else if (strcmp(pos[i], "--region") == 0 && i + 1 < npos) o.region = pos[++i];
 		else rest[nrest++] = pos[i];
 	}
 	/* Files first (a split dump has several), then addresses: for vtop
 	 * the files are the leading arguments that name existing files. */
-	if (strcmp(cmd, "vtop") == 0) {
+	bool takes_args = strcmp(cmd, "vtop") == 0 || strcmp(cmd, "ptov") == 0 ||
+			  strcmp(cmd, "read") == 0;
+	if (takes_args) {
 		while (nfiles < nrest && strcmp(rest[nfiles], "-") != 0 &&
 		       access(rest[nfiles], F_OK) == 0)
 			nfiles++;
@@ -582,10 +826,10 @@ int main(int argc, char **argv)
 	}
 	bool verify = strcmp(cmd, "verify") == 0;
 	if (nfiles < (verify ? 1 : 2) ||
-	    (strcmp(cmd, "vtop") == 0 && nrest <= nfiles)) {
+	    (takes_args && nrest <= nfiles)) {
 		fprintf(stderr, "kmapdump: %s\n",
-			strcmp(cmd, "vtop") == 0 && nrest == 2 ?
-				"vtop needs at least one ADDR (or -)" :
+			takes_args && nfiles >= 2 ?
+				"missing ADDR (or - for vtop), PA or LEN arguments" :
 				nfiles < 2 && nfiles < nrest ?
 				"expected VMCORE and VMLINUX (a file does not exist?)" :
 				"expected VMCORE and VMLINUX");
@@ -602,6 +846,12 @@ int main(int argc, char **argv)
 	}
 	if (verify)
 		rc = cmd_verify(k, &o);
+	else if (strcmp(cmd, "map") == 0)
+		rc = cmd_map(k, &o);
+	else if (strcmp(cmd, "ptov") == 0)
+		rc = cmd_ptov(k, &o, rest + nfiles, nrest - nfiles);
+	else if (strcmp(cmd, "read") == 0)
+		rc = cmd_read(k, &o, rest + nfiles, nrest - nfiles);
 	else if (strcmp(cmd, "fixmap") == 0 || strcmp(cmd, "pkmap") == 0)
 		rc = cmd_slots(k, &o, strcmp(cmd, "pkmap") == 0);
 	else if (strcmp(cmd, "vtop") == 0)

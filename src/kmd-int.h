@@ -32,6 +32,7 @@ struct paging {
 	unsigned shift[KMD_MAX_LEVELS]; /* VA bits below this level's index */
 	unsigned bits[KMD_MAX_LEVELS];  /* index width */
 	uint64_t root;              /* physical address of the root table */
+	bool sign_extend;           /* VAs are sign-extended from the top bit */
 };
 
 struct kmd;
@@ -46,6 +47,9 @@ struct arch_ops {
 	void (*flags)(const struct kmd *k, unsigned level, uint64_t entry,
 		      char *buf, size_t size);
 	bool (*canonical)(const struct kmd *k, uint64_t va);
+	/* Attributes of a leaf entry, for merging runs and for kmd_run. */
+	void (*attrs)(const struct kmd *k, unsigned level, uint64_t entry,
+		      struct kmd_run *out);
 	/* Optional: finish region bounds that need costly lookups (DWARF);
 	 * called once, the first time regions are used. */
 	void (*finish_regions)(struct kmd *k);
@@ -85,6 +89,12 @@ kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
 kmd_status walk_stats(struct kmd *k, uint64_t start, uint64_t end,
 		      uint64_t *mapped, uint64_t *present,
 		      struct kmd_err *err);
+
+/* Leaves in [start, end) (END exclusive, 0 = top), in address order. */
+typedef int (*walk_leaf_fn)(void *arg, uint64_t va, uint64_t size,
+			    uint64_t pa, unsigned level, uint64_t entry);
+kmd_status walk_range(struct kmd *k, uint64_t start, uint64_t end,
+		      walk_leaf_fn fn, void *arg, struct kmd_err *err);
 
 /* Helpers for arch code. */
 void kmd_warn(struct kmd *k, const char *fmt, ...)

@@ -257,3 +257,99 @@ kmd_status walk_stats(struct kmd *k, uint64_t start, uint64_t end,
 	free(c.memo);
 	return st;
 }
+
+/* ---- range enumeration ------------------------------------------------ */
+
+/* A budget against hostile dumps whose shared tables multiply into
+ * billions of leaves: 2^28 leaves is 1 TiB of 4 KiB pages. */
+#define MAX_LEAVES (1ull << 28)
+
+struct range_ctx {
+	struct kmd *k;
+	walk_leaf_fn fn;
+	void *arg;
+	uint64_t path[KMD_MAX_LEVELS];
+	uint64_t leaves;
+	unsigned total_bits;
+	bool stopped;
+};
+
+static uint64_t to_va(const struct range_ctx *c, uint64_t a)
+{
+	if (c->k->pg.sign_extend && c->total_bits < 64 &&
+	    (a >> (c->total_bits - 1) & 1))
+		a |= ~0ull << c->total_bits;
+	return a;
+}
+
+static kmd_status range_rec(struct range_ctx *c, unsigned lvl, uint64_t table,
+			    uint64_t base, uint64_t lo, uint64_t hi,
+			    struct kmd_err *err)
+{
+	struct kmd *k = c->k;
+	const struct paging *pg = &k->pg;
+	unsigned shift = pg->shift[lvl];
+	size_t tsize = (size_t)pg->entry_size << pg->bits[lvl];
+	struct kmd_err rerr;
+	kmd_status st = KMD_OK;
+	uint8_t *buf;
+
+	for (unsigned a = 0; a < lvl; a++)
+		if (c->path[a] == table)
+			return loop_error(k, lvl, table, a, err);
+	c->path[lvl] = table;
+	buf = malloc(tsize);
+	if (!buf)
+		return kmd_err_nomem(err);
+	if (dump_read(k->dump, table, buf, tsize, &rerr)) {
+		free(buf);
+		return KMD_OK; /* a missing table maps nothing we can see */
+	}
+	for (uint64_t i = (lo - base) >> shift; i <= (hi - base) >> shift; i++) {
+		uint64_t ebase = base + (i << shift);
+		uint64_t elast = ebase + (1ull << shift) - 1;
+		uint64_t clo = lo > ebase ? lo : ebase;
+		uint64_t chi = hi < elast ? hi : elast;
+		uint64_t entry = read_entry(pg, buf + i * pg->entry_size);
+		struct pte_info pi;
+
+		k->arch->decode(k, lvl, entry, &pi);
+		if (!pi.present)
+			continue;
+		if (pi.leaf) {
+			if (++c->leaves > MAX_LEAVES) {
+				st = kmd_err_set(err, KMD_ERR_CORRUPT,
+						 "more than %llu page-table leaves: shared or looping tables?",
+						 (unsigned long long)MAX_LEAVES);
+				break;
+			}
+			if (c->fn(c->arg, to_va(c, clo), chi - clo + 1,
+				  pi.pa + (clo - ebase), lvl, entry)) {
+				c->stopped = true;
+				break;
+			}
+			continue;
+		}
+		if (lvl + 1 >= pg->levels)
+			continue;
+		st = range_rec(c, lvl + 1, pi.pa, ebase, clo, chi, err);
+		if (st || c->stopped)
+			break;
+	}
+	free(buf);
+	return st;
+}
+
+kmd_status walk_range(struct kmd *k, uint64_t start, uint64_t end,
+		      walk_leaf_fn fn, void *arg, struct kmd_err *err)
+{
+	const struct paging *pg = &k->pg;
+	struct range_ctx c = { .k = k, .fn = fn, .arg = arg };
+	uint64_t mask, last = end - 1;
+
+	c.total_bits = pg->shift[0] + pg->bits[0];
+	mask = c.total_bits >= 64 ? ~0ull : (1ull << c.total_bits) - 1;
+	if (end != 0 && end <= start)
+		return KMD_OK;
+	return range_rec(&c, 0, pg->root, 0, start & mask, last & mask, err);
+}

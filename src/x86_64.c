@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "kmd-int.h"
+#include "x86.h"
 
 #define EM_X86_64 62
 
@@ -112,6 +113,12 @@ static void x86_64_flags(const struct kmd *k, unsigned level, uint64_t e,
 				      "%sPAT", n ? " " : "");
 	if (!(e & _PAGE_PRESENT) && n == 0)
 		snprintf(buf, size, "(not present)");
+}
+
+static void x86_64_attrs(const struct kmd *k, unsigned level, uint64_t e,
+			 struct kmd_run *out)
+{
+	x86_leaf_attrs(e, k->pg.shift[level] > 12, true, out);
 }
 
 static bool x86_64_canonical(const struct kmd *k, uint64_t va)
@@ -335,6 +342,7 @@ static kmd_status x86_64_init(struct kmd *k, struct kmd_err *err)
 
 	k->pg.levels = k->info.levels;
 	k->pg.entry_size = 8;
+	k->pg.sign_extend = true;
 	for (unsigned i = 0; i < k->pg.levels; i++) {
 		static const char *const n4[] = { "PGD", "PUD", "PMD", "PTE" };
 		static const char *const n5[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
@@ -372,5 +380,6 @@ const struct arch_ops arch_x86_64 = {
 	.decode = x86_64_decode,
 	.flags = x86_64_flags,
 	.canonical = x86_64_canonical,
+	.attrs = x86_64_attrs,
 	.finish_regions = x86_64_finish_regions,
 };
