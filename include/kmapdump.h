@@ -210,6 +210,44 @@ kmd_status kmd_map(kmd_t *k, uint64_t start, uint64_t end, kmd_run_fn fn,
 kmd_status kmd_ptov(kmd_t *k, uint64_t pa, uint64_t **out, size_t *n,
 		    struct kmd_err *err);
 
+/* ---- 4c. Objects inside the regions ------------------------------------ */
+
+/* One vmalloc/vmap/ioremap area, as /proc/vmallocinfo shows it. */
+struct kmd_vmarea {
+	uint64_t start, end;     /* vm->addr .. addr + size (incl. guard) */
+	uint64_t caller;         /* 0 if none */
+	char caller_sym[128];    /* "symbol+0xoff/0xsize", or "" */
+	uint64_t nr_pages;
+	uint64_t phys_addr;      /* ioremap: the physical base, else 0 */
+	uint64_t flags;          /* raw vm_struct.flags */
+	char flag_names[96];     /* "ioremap vmalloc vmap user dma-coherent vpages" */
+	bool vm_map_ram;         /* a vm_map_ram area: no vm_struct */
+	uint64_t vmap_area, vm_struct; /* addresses of the kernel objects */
+	uint64_t mapped_bytes, present_bytes;
+};
+/* Every busy vmap area (vmap_area_list, kernels before 6.9). */
+kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
+			     struct kmd_err *err);
+
+/* A loaded module and its memory. */
+struct kmd_module_range {
+	const char *kind;        /* "text", "rodata", "ro_after_init", "data", "init" */
+	uint64_t start, end;
+};
+struct kmd_module {
+	char name[64];
+	uint64_t addr;           /* struct module */
+	struct kmd_module_range range[8];
+	unsigned nranges;
+	uint64_t size;
+	uint64_t mapped_bytes, present_bytes;
+};
+kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
+		       struct kmd_err *err);
+
+/* "symbol+0xoff/0xsize" for a kernel address, or false. */
+bool kmd_symbolize(const kmd_t *k, uint64_t va, char *buf, size_t size);
+
 /* ---- 5. Slots: fixmap and persistent kmaps ---------------------------- */
 
 /* One fixed-address or pkmap slot and what it maps now. */

@@ -280,6 +280,7 @@ static kmd_status i386_init(struct kmd *k, struct kmd_err *err)
 	kmd_err_clear(err);
 	find_pkmap(k, a);
 	k->fixaddr_top = a->fixaddr_top;
+	k->word_size = 4;
 	k->pkmap_base = a->pkmap_base;
 	k->last_pkmap = a->pkmap_base ? a->last_pkmap : 0;
 	k->page_offset = a->page_offset;

@@ -28,6 +28,7 @@ static void usage(FILE *f)
 	      "       kmapdump verify [--json] VMCORE... [VMLINUX]\n"
 	      "       kmapdump fixmap|pkmap [--json] [--all] VMCORE... VMLINUX\n"
 	      "       kmapdump map [--json] [--region NAME] VMCORE... VMLINUX\n"
+	      "       kmapdump vmalloc|modules [--json] VMCORE... VMLINUX\n"
 	      "       kmapdump ptov [--json] VMCORE... VMLINUX PA...\n"
 	      "       kmapdump read [--raw] [--zero-excluded] VMCORE... VMLINUX ADDR LEN\n"
 	      "\n"
@@ -443,6 +444,128 @@ static int cmd_read(kmd_t *k, const struct opts *o, char **args, int n)
 	return rc;
 }
 
+/* ---- vmalloc areas and modules ---------------------------------------- */
+
+static int cmd_vmalloc(kmd_t *k, const struct opts *o)
+{
+	struct kmd_vmarea *a;
+	struct kmd_err err;
+	size_t n;
+
+	if (kmd_vmalloc_areas(k, &a, &n, &err)) {
+		die_err(&err);
+		return EXIT_INPUT;
+	}
+	if (o->json)
+		printf("{\"areas\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct kmd_vmarea *e = &a[i];
+		if (o->json) {
+			printf("%s{\"start\":", i ? "," : "");
+			json_hex(stdout, e->start);
+			printf(",\"end\":");
+			json_hex(stdout, e->end);
+			printf(",\"size\":%" PRIu64 ",\"caller\":", e->end - e->start);
+			if (e->caller)
+				json_hex(stdout, e->caller);
+			else
+				printf("null");
+			printf(",\"caller_symbol\":");
+			json_str(stdout, e->caller_sym[0] ? e->caller_sym : NULL);
+			printf(",\"pages\":%" PRIu64 ",\"phys\":", e->nr_pages);
+			if (e->phys_addr)
+				json_hex(stdout, e->phys_addr);
+			else
+				printf("null");
+			printf(",\"flags\":");
+			json_str(stdout, e->flag_names);
+			printf(",\"vmap_area\":");
+			json_hex(stdout, e->vmap_area);
+			printf(",\"vm_struct\":");
+			if (e->vm_struct)
+				json_hex(stdout, e->vm_struct);
+			else
+				printf("null");
+			printf(",\"mapped_bytes\":%" PRIu64 ",\"present_bytes\":%" PRIu64 "}",
+			       e->mapped_bytes, e->present_bytes);
+		} else {
+			/* /proc/vmallocinfo's layout, plus dump coverage. */
+			printf("0x%016" PRIx64 "-0x%016" PRIx64 " %7" PRIu64, e->start,
+			       e->end, e->end - e->start);
+			if (e->caller_sym[0])
+				printf(" %s", e->caller_sym);
+			else if (e->caller)
+				printf(" 0x%" PRIx64, e->caller);
+			if (e->nr_pages)
+				printf(" pages=%" PRIu64, e->nr_pages);
+			if (e->phys_addr)
+				printf(" phys=0x%016" PRIx64, e->phys_addr);
+			if (e->flag_names[0])
+				printf(" %s", e->flag_names);
+			if (e->present_bytes != e->mapped_bytes)
+				printf("  [%" PRIu64 " of %" PRIu64 " mapped bytes in dump]",
+				       e->present_bytes, e->mapped_bytes);
+			printf("\n");
+		}
+	}
+	if (o->json)
+		printf("]}\n");
+	free(a);
+	return EXIT_OK;
+}
+
+static int cmd_modules(kmd_t *k, const struct opts *o)
+{
+	struct kmd_module *m;
+	struct kmd_err err;
+	size_t n;
+
+	if (kmd_modules(k, &m, &n, &err)) {
+		die_err(&err);
+		return EXIT_INPUT;
+	}
+	if (o->json)
+		printf("{\"modules\":[");
+	else
+		printf("%-20s %-18s %10s %10s %10s  %s\n", "NAME", "MODULE", "SIZE",
+		       "MAPPED", "PRESENT", "RANGES");
+	for (size_t i = 0; i < n; i++) {
+		const struct kmd_module *e = &m[i];
+		if (o->json) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(stdout, e->name);
+			printf(",\"module\":");
+			json_hex(stdout, e->addr);
+			printf(",\"size\":%" PRIu64 ",\"mapped_bytes\":%" PRIu64
+			       ",\"present_bytes\":%" PRIu64 ",\"ranges\":[",
+			       e->size, e->mapped_bytes, e->present_bytes);
+			for (unsigned r = 0; r < e->nranges; r++) {
+				printf("%s{\"kind\":\"%s\",\"start\":", r ? "," : "",
+				       e->range[r].kind);
+				json_hex(stdout, e->range[r].start);
+				printf(",\"end\":");
+				json_hex(stdout, e->range[r].end);
+				printf("}");
+			}
+			printf("]}");
+		} else {
+			char a[32], b[32], c[32];
+			printf("%-20s 0x%016" PRIx64 " %10s %10s %10s ", e->name, e->addr,
+			       human(e->size, a, sizeof(a)),
+			       human(e->mapped_bytes, b, sizeof(b)),
+			       human(e->present_bytes, c, sizeof(c)));
+			for (unsigned r = 0; r < e->nranges; r++)
+				printf(" %s 0x%" PRIx64 "-0x%" PRIx64, e->range[r].kind,
+				       e->range[r].start, e->range[r].end);
+			printf("\n");
+		}
+	}
+	if (o->json)
+		printf("]}\n");
+	free(m);
+	return EXIT_OK;
+}
+
 /* ---- fixmap and pkmap slots -------------------------------------------- */
 
 static int cmd_slots(kmd_t *k, const struct opts *o, bool pkmap)
@@ -774,6 +897,8 @@ int main(int argc, char **argv)
 			 strcmp(argv[1], "verify") == 0 ||
 			 strcmp(argv[1], "fixmap") == 0 ||
 			 strcmp(argv[1], "map") == 0 ||
+			 strcmp(argv[1], "vmalloc") == 0 ||
+			 strcmp(argv[1], "modules") == 0 ||
 			 strcmp(argv[1], "ptov") == 0 ||
 			 strcmp(argv[1], "read") == 0 ||
 			 strcmp(argv[1], "pkmap") == 0)) {
@@ -848,6 +973,10 @@ int main(int argc, char **argv)
 		rc = cmd_verify(k, &o);
 	else if (strcmp(cmd, "map") == 0)
 		rc = cmd_map(k, &o);
+	else if (strcmp(cmd, "vmalloc") == 0)
+		rc = cmd_vmalloc(k, &o);
+	else if (strcmp(cmd, "modules") == 0)
+		rc = cmd_modules(k, &o);
 	else if (strcmp(cmd, "ptov") == 0)
 		rc = cmd_ptov(k, &o, rest + nfiles, nrest - nfiles);
 	else if (strcmp(cmd, "read") == 0)

@@ -75,6 +75,7 @@ struct kmd {
 	unsigned last_pkmap;
 	uint64_t vmemmap;     /* base of the struct page array, 0 if none */
 	uint64_t page_offset; /* lowmem/direct map base */
+	unsigned word_size;   /* the kernel's unsigned long: 4 or 8 */
 	void *arch_priv;
 };
 

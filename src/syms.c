@@ -27,7 +27,7 @@ struct syms *syms_new(const struct syms_ops *ops, const char *kind,
 }
 
 kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,
-		    struct kmd_err *err)
+		    uint64_t size, bool located, struct kmd_err *err)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -38,7 +38,9 @@ kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,
 		s->cap = cap;
 	}
 	s->byname[s->n].addr = addr;
+	s->byname[s->n].size = size;
 	s->byname[s->n].name = name;
+	s->byname[s->n].located = located;
 	s->n++;
 	return KMD_OK;
 }
@@ -52,9 +54,64 @@ static int sym_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-void syms_finish(struct syms *s)
+static int addr_cmp(const void *a, const void *b)
+{
+	const struct sym *x = *(const struct sym *const *)a;
+	const struct sym *y = *(const struct sym *const *)b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* Prefer a sized symbol, then a global-looking name. */
+	if ((x->size == 0) != (y->size == 0))
+		return x->size ? -1 : 1;
+	return (x->name[0] == '_') - (y->name[0] == '_');
+}
+
+kmd_status syms_finish(struct syms *s, struct kmd_err *err)
 {
 	qsort(s->byname, s->n, sizeof(*s->byname), sym_cmp);
+	s->byaddr = malloc((s->n ? s->n : 1) * sizeof(*s->byaddr));
+	if (!s->byaddr)
+		return kmd_err_nomem(err);
+	s->naddr = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->byname[i].located)
+			s->byaddr[s->naddr++] = &s->byname[i];
+	qsort(s->byaddr, s->naddr, sizeof(*s->byaddr), addr_cmp);
+	return KMD_OK;
+}
+
+bool syms_symbolize(const struct syms *s, uint64_t addr, const char **name,
+		    uint64_t *offset, uint64_t *size)
+{
+	size_t lo = 0, hi = s->naddr;
+	const struct sym *best;
+	uint64_t sz;
+
+	while (lo < hi) { /* first symbol above addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->byaddr[mid]->addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	/* Among symbols at the same address, the first in sort order. */
+	size_t i = lo - 1;
+	while (i > 0 && s->byaddr[i - 1]->addr == s->byaddr[i]->addr)
+		i--;
+	best = s->byaddr[i];
+	sz = best->size;
+	if (!sz) {
+		size_t j = lo;
+		sz = j < s->naddr ? s->byaddr[j]->addr - best->addr : 0;
+	}
+	if (!sz || addr - best->addr >= sz)
+		return false;
+	*name = best->name;
+	*offset = addr - best->addr;
+	*size = sz;
+	return true;
 }
 
 bool syms_lookup(const struct syms *s, const char *name, uint64_t *addr)
@@ -178,6 +235,7 @@ void syms_close(struct syms *s)
 		s->ops->close(s);
 	vmci_free(&s->consts);
 	free(s->byname);
+	free(s->byaddr);
 	free(s->release);
 	free(s->build_id);
 	free(s->path);
@@ -320,20 +378,24 @@ kmd_status syms_open_text(struct syms **out, const char *path,
 			goto out;
 		}
 		p = end + 1;
-		/* Optional one-letter type, as in System.map. */
-		if (p[0] && p[1] == ' ')
+		/* Optional one-letter type, as in System.map: text, data,
+		 * rodata and bss symbols can name an address. */
+		bool located = true;
+		if (p[0] && p[1] == ' ') {
+			located = strchr("TtDdBbRr", p[0]) != NULL;
 			p += 2;
+		}
 		name = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
 		*p = '\0';
 		if (!*name)
 			continue;
-		st = syms_add(s, name, addr, err);
+		st = syms_add(s, name, addr, 0, located, err);
 		if (st)
 			goto out;
 	}
-	syms_finish(s);
+	st = syms_finish(s, err);
 out:
 	if (st) {
 		syms_close(s);

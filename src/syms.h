@@ -39,7 +39,9 @@ struct syms_ops {
 
 struct sym {
 	uint64_t addr;
+	uint64_t size;      /* 0 if unknown */
 	const char *name;
+	bool located;       /* a function or object: usable for addr -> name */
 };
 
 struct syms {
@@ -55,6 +57,8 @@ struct syms {
 	uint64_t voffset;
 	struct sym *byname;      /* sorted by name */
 	size_t n, cap;
+	const struct sym **byaddr; /* located symbols, sorted by address */
+	size_t naddr;
 	struct vmcoreinfo consts; /* constants found or given */
 	void *priv;
 };
@@ -72,6 +76,10 @@ void syms_close(struct syms *s);
 
 /* Link-time address of NAME. */
 bool syms_lookup(const struct syms *s, const char *name, uint64_t *addr);
+/* The symbol containing link-time address ADDR (kallsyms-style: a symbol
+ * without a size extends to the next one). */
+bool syms_symbolize(const struct syms *s, uint64_t addr, const char **name,
+		    uint64_t *offset, uint64_t *size);
 kmd_status syms_constant(struct syms *s, const char *key, const char *hint,
 			 int64_t *val, struct kmd_err *err);
 /* *OUT is one malloc'ed block (array and strings): free() it once. */
@@ -85,8 +93,8 @@ kmd_status syms_enum_pack(const char *const *names, const int64_t *vals,
 
 /* For backends: collect symbols, then sort once. */
 kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,
-		    struct kmd_err *err);
-void syms_finish(struct syms *s);
+		    uint64_t size, bool located, struct kmd_err *err);
+kmd_status syms_finish(struct syms *s, struct kmd_err *err);
 struct syms *syms_new(const struct syms_ops *ops, const char *kind,
 		      const char *path);
 

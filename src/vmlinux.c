@@ -125,19 +125,28 @@ static bool member_offset(Dwarf_Die *type, const char *member, int64_t *val)
 	do {
 		const char *n;
 		Dwarf_Attribute at;
-		Dwarf_Word off;
+		Dwarf_Word off = 0;
 		if (dwarf_tag(&m) != DW_TAG_member)
 			continue;
-		n = dwarf_diename(&m);
-		if (!n || strcmp(n, member) != 0)
+		if (dwarf_attr(&m, DW_AT_data_member_location, &at) &&
+		    dwarf_formudata(&at, &off) != 0)
 			continue;
-		if (!dwarf_attr(&m, DW_AT_data_member_location, &at))
-			*val = 0; /* union members */
-		else if (dwarf_formudata(&at, &off) == 0)
-			*val = (int64_t)off;
-		else
-			return false;
-		return true;
+		n = dwarf_diename(&m);
+		if (n && strcmp(n, member) == 0) {
+			*val = (int64_t)off; /* no location: a union member */
+			return true;
+		}
+		if (!n) {
+			/* An anonymous struct or union: look inside. */
+			Dwarf_Die mt;
+			int64_t inner;
+			if (dwarf_attr(&m, DW_AT_type, &at) &&
+			    dwarf_formref_die(&at, &mt) &&
+			    member_offset(&mt, member, &inner)) {
+				*val = (int64_t)off + inner;
+				return true;
+			}
+		}
 	} while (dwarf_siblingof(&m, &m) == 0);
 	return false;
 }
@@ -345,7 +354,9 @@ static kmd_status read_symtab(struct syms *s, Elf *elf, struct kmd_err *err)
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
-			st = syms_add(s, name, sym.st_value, err);
+			st = syms_add(s, name, sym.st_value, sym.st_size,
+				      type == STT_FUNC || type == STT_OBJECT,
+				      err);
 			if (st)
 				return st;
 		}
@@ -354,8 +365,7 @@ static kmd_status read_symtab(struct syms *s, Elf *elf, struct kmd_err *err)
 		return kmd_err_set(err, KMD_ERR_NOTFOUND,
 				   "%s: no symbol table (stripped vmlinux?)",
 				   s->path);
-	syms_finish(s);
-	return KMD_OK;
+	return syms_finish(s, err);
 }
 
 /* Copy the NUL-terminated string at virtual address ADDR out of the

@@ -367,6 +367,7 @@ static kmd_status x86_64_init(struct kmd *k, struct kmd_err *err)
 	if (st)
 		return st;
 	k->fixaddr_top = FIXADDR_TOP;
+	k->word_size = 8;
 	k->vmemmap = a->vmemmap_start;
 	k->page_offset = a->page_offset;
 	return add_regions(k, a, err);

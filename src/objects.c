@@ -1,0 +1,340 @@
+/* objects.c - kernel objects that live in the regions: vmalloc areas and
+ * modules, read from the dump with member offsets from VMCOREINFO or
+ * DWARF.
+ *
+ * vmalloc: vmap_area_list links struct vmap_area by .list (mm/vmalloc.c,
+ * v2.6.28 .. v6.8; v6.9 moved busy areas to per-node vmap_nodes trees,
+ * not handled yet).  Each area's .vm (a union member since v5.2) points to
+ * its struct vm_struct, or is NULL for vm_map_ram areas.  The flags are
+ * include/linux/vmalloc.h's VM_IOREMAP 0x1, VM_ALLOC 0x2, VM_MAP 0x4,
+ * VM_USERMAP 0x8, VM_DMA_COHERENT 0x10 (v5.8+).
+ *
+ * modules: the list `modules` links struct module by .list; memory is
+ * core_layout/init_layout {base, size, text_size, ro_size,
+ * ro_after_init_size} before v6.4, mem[MOD_MEM_NUM_TYPES] {base, size}
+ * since (ac3b43283923). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "kmd-int.h"
+
+#define MAX_OBJECTS (1u << 22) /* list walks stop here: loops, garbage */
+
+bool kmd_symbolize(const kmd_t *k, uint64_t va, char *buf, size_t size)
+{
+	const char *name;
+	uint64_t off, sz;
+
+	if (!k->syms || !syms_symbolize(k->syms, va - k->info.kaslr_offset,
+					&name, &off, &sz))
+		return false;
+	snprintf(buf, size, "%s+0x%llx/0x%llx", name, (unsigned long long)off,
+		 (unsigned long long)sz);
+	return true;
+}
+
+static kmd_status read_ulong(kmd_t *k, uint64_t va, uint64_t *v,
+			     struct kmd_err *err)
+{
+	uint8_t b[8];
+
+	if (kmd_read_virt(k, va, b, k->word_size, err))
+		return err->status;
+	*v = k->word_size == 8 ? get_le64(b) : get_le32(b);
+	return KMD_OK;
+}
+
+static kmd_status read_u32(kmd_t *k, uint64_t va, uint64_t *v,
+			   struct kmd_err *err)
+{
+	uint8_t b[4];
+
+	if (kmd_read_virt(k, va, b, 4, err))
+		return err->status;
+	*v = get_le32(b);
+	return KMD_OK;
+}
+
+/* OFFSET(type.member) or SIZE(type): VMCOREINFO first, then DWARF. */
+static kmd_status layout(kmd_t *k, const char *key, const char *hint,
+			 uint64_t *v, struct kmd_err *err)
+{
+	int64_t x;
+
+	if (vmci_num(&k->vmci, key, &x) ||
+	    syms_constant(k->syms, key, hint, &x, err) == KMD_OK) {
+		*v = (uint64_t)x;
+		return KMD_OK;
+	}
+	return kmd_err_wrap(err, "%s", key);
+}
+
+static void flag_names(struct kmd_vmarea *a, bool vpages)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} f[] = { { 0x1, "ioremap" }, { 0x2, "vmalloc" }, { 0x4, "vmap" },
+		  { 0x8, "user" }, { 0x10, "dma-coherent" } };
+	size_t n = 0;
+
+	a->flag_names[0] = '\0';
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (a->flags & f[i].bit)
+			n += (size_t)snprintf(a->flag_names + n,
+					      n < sizeof(a->flag_names) ? sizeof(a->flag_names) - n : 0,
+					      "%s%s", n ? " " : "", f[i].name);
+	if (vpages)
+		snprintf(a->flag_names + n,
+			 n < sizeof(a->flag_names) ? sizeof(a->flag_names) - n : 0,
+			 "%svpages", n ? " " : "");
+}
+
+static bool in_region(const kmd_t *k, const char *name, uint64_t va)
+{
+	for (size_t i = 0; i < kmd_region_count(k); i++) {
+		const struct kmd_region *r = kmd_region(k, i);
+		if (strcmp(r->name, name) == 0 && va >= r->start && va < r->end)
+			return true;
+	}
+	return false;
+}
+
+kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
+			     struct kmd_err *err)
+{
+	const char *hint = "alloc_vmap_area";
+	uint64_t head, o_start, o_end, o_list, o_vm, o_addr, o_size, o_flags,
+		o_pages, o_nr, o_phys, o_caller, pos;
+	struct kmd_vmarea *a = NULL;
+	size_t cap = 0, cnt = 0;
+	kmd_status st;
+
+	*out = NULL;
+	*n = 0;
+	if (!k->arch)
+		return kmd_err_set(err, KMD_ERR_ARG, "needs the vmlinux");
+	if (!vmci_hex(&k->vmci, "SYMBOL(vmap_area_list)", &head) &&
+	    !kmd_symbol(k, "vmap_area_list", &head))
+		return kmd_err_set(err, KMD_ERR_UNSUPPORTED,
+				   "no vmap_area_list (kernel 6.9 or later keeps busy areas in vmap_nodes, not supported yet)");
+	if ((st = layout(k, "OFFSET(vmap_area.va_start)", hint, &o_start, err)) ||
+	    (st = layout(k, "OFFSET(vmap_area.va_end)", hint, &o_end, err)) ||
+	    (st = layout(k, "OFFSET(vmap_area.list)", hint, &o_list, err)) ||
+	    (st = layout(k, "OFFSET(vmap_area.vm)", hint, &o_vm, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.addr)", hint, &o_addr, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.size)", hint, &o_size, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.flags)", hint, &o_flags, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.pages)", hint, &o_pages, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.nr_pages)", hint, &o_nr, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.phys_addr)", hint, &o_phys, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.caller)", hint, &o_caller, err)))
+		return kmd_err_wrap(err, "vmalloc areas");
+
+	if ((st = read_ulong(k, head, &pos, err)))
+		return kmd_err_wrap(err, "reading vmap_area_list");
+	while (pos != head) {
+		uint64_t va = pos - o_list, vm, pages = 0;
+		struct kmd_vmarea *e;
+
+		if (cnt >= MAX_OBJECTS) {
+			free(a);
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "vmap_area_list: more than %u entries (a loop?)",
+					   MAX_OBJECTS);
+		}
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct kmd_vmarea *na = realloc(a, cap * sizeof(*a));
+			if (!na) {
+				free(a);
+				return kmd_err_nomem(err);
+			}
+			a = na;
+		}
+		e = &a[cnt];
+		memset(e, 0, sizeof(*e));
+		e->vmap_area = va;
+		if ((st = read_ulong(k, va + o_start, &e->start, err)) ||
+		    (st = read_ulong(k, va + o_end, &e->end, err)) ||
+		    (st = read_ulong(k, va + o_vm, &vm, err)))
+			goto fail;
+		e->vm_struct = vm;
+		if (!vm) {
+			e->vm_map_ram = true;
+			snprintf(e->flag_names, sizeof(e->flag_names), "vm_map_ram");
+		} else {
+			uint64_t addr, size;
+			if ((st = read_ulong(k, vm + o_addr, &addr, err)) ||
+			    (st = read_ulong(k, vm + o_size, &size, err)) ||
+			    (st = read_ulong(k, vm + o_flags, &e->flags, err)) ||
+			    (st = read_ulong(k, vm + o_pages, &pages, err)) ||
+			    (st = read_u32(k, vm + o_nr, &e->nr_pages, err)) ||
+			    (st = read_ulong(k, vm + o_caller, &e->caller, err)))
+				goto fail;
+			/* phys_addr_t: 8 bytes on x86_64 and i386 PAE. */
+			if (k->word_size == 8 || k->pg.entry_size == 8) {
+				uint8_t b[8];
+				if ((st = kmd_read_virt(k, vm + o_phys, b, 8, err)))
+					goto fail;
+				e->phys_addr = get_le64(b);
+			} else if ((st = read_ulong(k, vm + o_phys, &e->phys_addr, err))) {
+				goto fail;
+			}
+			e->start = addr;
+			e->end = addr + size;
+			if (e->caller)
+				kmd_symbolize(k, e->caller, e->caller_sym,
+					      sizeof(e->caller_sym));
+			flag_names(e, pages && in_region(k, "vmalloc", pages));
+		}
+		if ((st = walk_stats(k, e->start, e->end, &e->mapped_bytes,
+				     &e->present_bytes, err)))
+			goto fail;
+		cnt++;
+		if ((st = read_ulong(k, va + o_list, &pos, err)))
+			goto fail;
+	}
+	*out = a;
+	*n = cnt;
+	return KMD_OK;
+fail:
+	free(a);
+	return kmd_err_wrap(err, "vmap_area at entry %zu", cnt);
+}
+
+kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
+		       struct kmd_err *err)
+{
+	const char *hint = "load_module";
+	uint64_t head, o_list, o_name, pos;
+	struct kmd_module *m = NULL;
+	size_t cap = 0, cnt = 0;
+	struct kmd_err e2;
+	kmd_status st;
+	bool mem_array;
+	uint64_t o_mem = 0, sz_mem = 0, o_mbase = 0, o_msize = 0;
+	uint64_t o_core = 0, o_init = 0, o_base = 0, o_size = 0, o_text = 0,
+		 o_ro = 0, o_roai = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!k->arch)
+		return kmd_err_set(err, KMD_ERR_ARG, "needs the vmlinux");
+	if (!kmd_symbol(k, "modules", &head))
+		return kmd_err_set(err, KMD_ERR_NOTFOUND, "no symbol modules");
+	if ((st = layout(k, "OFFSET(module.list)", hint, &o_list, err)) ||
+	    (st = layout(k, "OFFSET(module.name)", hint, &o_name, err)))
+		return kmd_err_wrap(err, "modules");
+	/* v6.4+: mem[]; before: core_layout and init_layout. */
+	mem_array = layout(k, "OFFSET(module.mem)", hint, &o_mem, &e2) == KMD_OK;
+	if (mem_array) {
+		if ((st = layout(k, "SIZE(module_memory)", hint, &sz_mem, err)) ||
+		    (st = layout(k, "OFFSET(module_memory.base)", hint, &o_mbase, err)) ||
+		    (st = layout(k, "OFFSET(module_memory.size)", hint, &o_msize, err)))
+			return kmd_err_wrap(err, "modules");
+	} else if ((st = layout(k, "OFFSET(module.core_layout)", hint, &o_core, err)) ||
+		   (st = layout(k, "OFFSET(module.init_layout)", hint, &o_init, err)) ||
+		   (st = layout(k, "OFFSET(module_layout.base)", hint, &o_base, err)) ||
+		   (st = layout(k, "OFFSET(module_layout.size)", hint, &o_size, err)) ||
+		   (st = layout(k, "OFFSET(module_layout.text_size)", hint, &o_text, err)) ||
+		   (st = layout(k, "OFFSET(module_layout.ro_size)", hint, &o_ro, err)) ||
+		   (st = layout(k, "OFFSET(module_layout.ro_after_init_size)", hint, &o_roai, err))) {
+		return kmd_err_wrap(err, "modules");
+	}
+
+	if ((st = read_ulong(k, head, &pos, err)))
+		return kmd_err_wrap(err, "reading modules");
+	while (pos != head) {
+		uint64_t mod = pos - o_list;
+		struct kmd_module *e;
+		char name[64];
+
+		if (cnt >= 65536) {
+			free(m);
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "modules list: more than 65536 entries (a loop?)");
+		}
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct kmd_module *nm = realloc(m, cap * sizeof(*m));
+			if (!nm) {
+				free(m);
+				return kmd_err_nomem(err);
+			}
+			m = nm;
+		}
+		e = &m[cnt];
+		memset(e, 0, sizeof(*e));
+		e->addr = mod;
+		if ((st = kmd_read_virt(k, mod + o_name, name, sizeof(name), err)))
+			goto fail;
+		name[sizeof(name) - 1] = '\0';
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		if (mem_array) {
+			/* enum mod_mem_type (v6.4): TEXT, DATA, RODATA,
+			 * RO_AFTER_INIT, INIT_TEXT, INIT_DATA, INIT_RODATA. */
+			static const char *const kinds[7] = {
+				"text", "data", "rodata", "ro_after_init",
+				"init_text", "init_data", "init_rodata"
+			};
+			for (unsigned t = 0; t < 7; t++) {
+				uint64_t base = 0, size = 0, at = mod + o_mem + t * sz_mem;
+				if ((st = read_ulong(k, at + o_mbase, &base, err)) ||
+				    (st = read_u32(k, at + o_msize, &size, err)))
+					goto fail;
+				if (!base || !size)
+					continue;
+				e->range[e->nranges++] = (struct kmd_module_range){
+					kinds[t], base, base + size };
+			}
+		} else {
+			uint64_t base = 0, size = 0, text = 0, ro = 0, roai = 0, ibase = 0, isize = 0;
+			uint64_t c = mod + o_core, i = mod + o_init;
+			if ((st = read_ulong(k, c + o_base, &base, err)) ||
+			    (st = read_u32(k, c + o_size, &size, err)) ||
+			    (st = read_u32(k, c + o_text, &text, err)) ||
+			    (st = read_u32(k, c + o_ro, &ro, err)) ||
+			    (st = read_u32(k, c + o_roai, &roai, err)) ||
+			    (st = read_ulong(k, i + o_base, &ibase, err)) ||
+			    (st = read_u32(k, i + o_size, &isize, err)))
+				goto fail;
+			/* core_layout: text | rodata | ro_after_init | data,
+			 * each boundary a cumulative size. */
+			if (text <= ro && ro <= roai && roai <= size) {
+				if (text)
+					e->range[e->nranges++] = (struct kmd_module_range){ "text", base, base + text };
+				if (ro > text)
+					e->range[e->nranges++] = (struct kmd_module_range){ "rodata", base + text, base + ro };
+				if (roai > ro)
+					e->range[e->nranges++] = (struct kmd_module_range){ "ro_after_init", base + ro, base + roai };
+				if (size > roai)
+					e->range[e->nranges++] = (struct kmd_module_range){ "data", base + roai, base + size };
+			} else if (size) {
+				e->range[e->nranges++] = (struct kmd_module_range){ "core", base, base + size };
+			}
+			if (ibase && isize)
+				e->range[e->nranges++] = (struct kmd_module_range){ "init", ibase, ibase + isize };
+		}
+		for (unsigned r = 0; r < e->nranges; r++) {
+			uint64_t mp, pr;
+			e->size += e->range[r].end - e->range[r].start;
+			if ((st = walk_stats(k, e->range[r].start, e->range[r].end,
+					     &mp, &pr, err)))
+				goto fail;
+			e->mapped_bytes += mp;
+			e->present_bytes += pr;
+		}
+		cnt++;
+		if ((st = read_ulong(k, mod + o_list, &pos, err)))
+			goto fail;
+	}
+	*out = m;
+	*n = cnt;
+	return KMD_OK;
+fail:
+	free(m);
+	return kmd_err_wrap(err, "module at entry %zu", cnt);
+}
