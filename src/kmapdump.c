@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kmapdump.h"
+#include "svg.h"
 
 enum { EXIT_OK = 0, EXIT_UNTRANSLATED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
@@ -19,11 +20,12 @@ struct opts {
 	bool raw;
 	bool zero_excluded;
 	const char *region;
+	const char *svg;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: kmapdump [regions] [--json] [--force] VMCORE... VMLINUX\n"
+	fputs("usage: kmapdump [regions] [--json] [--svg FILE] [--force] VMCORE... VMLINUX\n"
 	      "       kmapdump vtop [--json] [--walk] [--force] VMCORE... VMLINUX ADDR... | -\n"
 	      "       kmapdump verify [--json] VMCORE... [VMLINUX]\n"
 	      "       kmapdump fixmap|pkmap [--json] [--all] VMCORE... VMLINUX\n"
@@ -171,6 +173,28 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 		if (kmd_region_stats(k, i, &st[i].mapped, &st[i].present,
 				     &err)) {
 			die_err(&err);
+			free(st);
+			return EXIT_INPUT;
+		}
+	}
+	if (o->svg) {
+		struct svg_band *b = calloc(n ? n : 1, sizeof(*b));
+		FILE *f = b ? fopen(o->svg, "w") : NULL;
+		int bad;
+		if (!f) {
+			fprintf(stderr, "kmapdump: %s: cannot write\n", o->svg);
+			free(b);
+			free(st);
+			return EXIT_USAGE;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[i] = (struct svg_band){ kmd_region(k, i), st[i].mapped,
+						  st[i].present };
+		bad = svg_write(f, in, b, n);
+		bad |= fclose(f);
+		free(b);
+		if (bad) {
+			fprintf(stderr, "kmapdump: %s: write error\n", o->svg);
 			free(st);
 			return EXIT_INPUT;
 		}
@@ -882,6 +906,7 @@ int main(int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "region", required_argument, NULL, 'R' },
+		{ "svg", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -906,7 +931,7 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((c = getopt_long(argc, argv, "+jwfarzR:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jwfarzR:S:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'w': o.walk = true; break;
@@ -915,6 +940,7 @@ int main(int argc, char **argv)
 		case 'r': o.raw = true; break;
 		case 'z': o.zero_excluded = true; break;
 		case 'R': o.region = optarg; break;
+		case 'S': o.svg = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("kmapdump %s\n", kmd_version()); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -936,6 +962,7 @@ int main(int argc, char **argv)
 		else if (strcmp(pos[i], "--raw") == 0) o.raw = true;
 		else if (strcmp(pos[i], "--zero-excluded") == 0) o.zero_excluded = true;
 		else if (strcmp(pos[i], "--region") == 0 && i + 1 < npos) o.region = pos[++i];
+		else if (strcmp(pos[i], "--svg") == 0 && i + 1 < npos) o.svg = pos[++i];
 		else rest[nrest++] = pos[i];
 	}
 	/* Files first (a split dump has several), then addresses: for vtop
