@@ -64,8 +64,10 @@ test)
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		KMAPDUMP=$top/build-san/src/kmapdump MKVMCORE=$top/build/tests/mkvmcore \
 			SYNTH_TAG=asan tests/synth/run.sh
-		echo "== real tier"
+		echo "== real tier (x86_64)"
 		KMAPDUMP=$top/build/src/kmapdump tests/real/run.sh
+		echo "== real tier (i386)"
+		KMAPDUMP=$top/build/src/kmapdump tests/real/run_i386.sh
 	} 2>&1 | tee "$log"
 	set -e
 	pass=$(grep -c '^PASS' "$log" || true)

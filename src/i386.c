@@ -182,12 +182,15 @@ static void i386_finish_regions(struct kmd *k)
 			r->start = a->fixaddr_top - ((uint64_t)v << 12);
 		else
 			kmd_warn(k, "fixmap size unknown (%s)", err.msg);
-		/* Without highmem, vmalloc was left open up to the fixmap. */
-		for (size_t j = 0; j < k->nregions; j++)
-			if (!a->pkmap_base && strcmp(k->regions[j].name, "vmalloc") == 0 &&
-			    k->regions[j].end > r->start)
-				k->regions[j].end = r->start > k->regions[j].start ?
-							    r->start : k->regions[j].start;
+		/* The region below the fixmap (vmalloc without highmem,
+		 * else cpu-entry-area) was left open up to __FIXADDR_TOP. */
+		for (size_t j = 0; j < k->nregions; j++) {
+			struct kmd_region *q = &k->regions[j];
+			if ((strcmp(q->name, "cpu-entry-area") == 0 ||
+			     (!a->pkmap_base && strcmp(q->name, "vmalloc") == 0)) &&
+			    q->end > r->start)
+				q->end = r->start > q->start ? r->start : q->start;
+		}
 	}
 }
 
@@ -274,8 +277,13 @@ static kmd_status i386_init(struct kmd *k, struct kmd_err *err)
 		a->fixaddr_top = 0xfffff000ull;
 	}
 	kmd_err_clear(err);
-	if (!lowmem_read32(k, "highstart_pfn", &hs, err) &&
-	    !lowmem_read32(k, "highend_pfn", &he, err) && he > hs)
+	/* Highmem in use by the page allocator: _totalhigh_pages (v5.0+),
+	 * totalhigh_pages before; else the zone span, holes included. */
+	if (!lowmem_read32(k, "_totalhigh_pages", &hs, err) ||
+	    !lowmem_read32(k, "totalhigh_pages", &hs, err))
+		k->info.highmem_bytes = hs << 12;
+	else if (!lowmem_read32(k, "highstart_pfn", &hs, err) &&
+		 !lowmem_read32(k, "highend_pfn", &he, err) && he > hs)
 		k->info.highmem_bytes = (he - hs) << 12;
 	kmd_err_clear(err);
 	find_pkmap(k, a);

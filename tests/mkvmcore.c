@@ -1404,15 +1404,16 @@ static void build_regions_i386(void)
 	u64 hm = high_memory_val, ft = i3_fixaddr_top(), pk = i3_pkmap_found();
 	u64 vs = hm + (8ULL << 20);
 	add_region("lowmem", page_offset, hm);
-	if (pk) {
-		u64 pe = pk + ((u64)(pae ? 512 : 1024) << 12);
-		add_region("vmalloc", vs, pk - 0x2000);
-		add_region("pkmap", pk, pe);
-		add_region("cpu-entry-area", pe, ft);
-	}
 	u64 fs = ft;
 	if (fixmap_enum > 0 && fixmap_enum < (256 << 20) >> 12)
 		fs = ft - ((u64)fixmap_enum << 12);
+	if (pk) {
+		/* cpu-entry-area runs up to the fixmap */
+		u64 pe = pk + ((u64)(pae ? 512 : 1024) << 12);
+		add_region("vmalloc", vs, pk - 0x2000);
+		add_region("pkmap", pk, pe);
+		add_region("cpu-entry-area", pe, fs > pe ? fs : pe);
+	}
 	/* no highmem: vmalloc runs up to the fixmap */
 	if (!pk)
 		add_region("vmalloc", vs, fs > vs ? fs : vs);
