@@ -287,6 +287,12 @@ struct kmd_scan_result {
 kmd_status kmd_scan(kmd_t *k, struct kmd_scan_result *out,
 		    struct kmd_err *err);
 
+/* Progress of long operations (kmd_scan, region statistics): FN is called
+ * now and then with a phase name and DONE out of TOTAL units. */
+typedef void (*kmd_progress_fn)(void *arg, const char *phase, uint64_t done,
+				uint64_t total);
+void kmd_set_progress(kmd_t *k, kmd_progress_fn fn, void *arg);
+
 const char *kmd_version(void);
 
 #ifdef __cplusplus

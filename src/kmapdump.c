@@ -51,6 +51,32 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* Progress on standard error, only when it is a terminal. */
+struct progress {
+	bool shown;
+	unsigned last;
+};
+
+static void show_progress(void *arg, const char *phase, uint64_t done,
+			  uint64_t total)
+{
+	struct progress *p = arg;
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 0;
+
+	if (p->shown && pct == p->last)
+		return;
+	p->shown = true;
+	p->last = pct;
+	fprintf(stderr, "\r\033[K%s: %u%%", phase, pct);
+}
+
+static void end_progress(struct progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r\033[K");
+	p->shown = false;
+}
+
 static void die_err(const struct kmd_err *err)
 {
 	fprintf(stderr, "kmapdump: %s\n", err->msg);
@@ -996,6 +1022,9 @@ int main(int argc, char **argv)
 		free(rest);
 		return err.status == KMD_ERR_ARG ? EXIT_USAGE : EXIT_INPUT;
 	}
+	struct progress prog = { 0 };
+	if (isatty(STDERR_FILENO))
+		kmd_set_progress(k, show_progress, &prog);
 	if (verify)
 		rc = cmd_verify(k, &o);
 	else if (strcmp(cmd, "map") == 0)
@@ -1014,6 +1043,7 @@ int main(int argc, char **argv)
 		rc = cmd_vtop(k, &o, rest + nfiles, nrest - nfiles);
 	else
 		rc = cmd_regions(k, &o);
+	end_progress(&prog);
 	if (fflush(stdout) != 0 && rc == EXIT_OK)
 		rc = EXIT_INPUT;
 	kmd_close(k);

@@ -76,6 +76,8 @@ struct kmd {
 	uint64_t vmemmap;     /* base of the struct page array, 0 if none */
 	uint64_t page_offset; /* lowmem/direct map base */
 	unsigned word_size;   /* the kernel's unsigned long: 4 or 8 */
+	kmd_progress_fn progress;
+	void *progress_arg;
 	void *arch_priv;
 };
 
@@ -108,6 +110,13 @@ kmd_status kmd_add_subregion(struct kmd *k, const char *name, uint64_t start,
 			     struct kmd_err *err);
 /* Sort regions by address (nested ones after their parent). */
 void kmd_sort_regions(struct kmd *k);
+/* Report progress, if anyone listens. */
+static inline void kmd_progress(struct kmd *k, const char *phase,
+				uint64_t done, uint64_t total)
+{
+	if (k->progress)
+		k->progress(k->progress_arg, phase, done, total);
+}
 /* Symbol address after KASLR relocation. */
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr);
 

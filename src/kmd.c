@@ -341,6 +341,12 @@ void kmd_close(kmd_t *k)
 	free(k);
 }
 
+void kmd_set_progress(kmd_t *k, kmd_progress_fn fn, void *arg)
+{
+	k->progress = fn;
+	k->progress_arg = arg;
+}
+
 const struct kmd_info *kmd_info(const kmd_t *k)
 {
 	return &k->info;
@@ -401,6 +407,7 @@ kmd_status kmd_region_stats(kmd_t *k, size_t i, uint64_t *mapped,
 
 	if (!r)
 		return kmd_err_set(err, KMD_ERR_ARG, "no region %zu", i);
+	kmd_progress(k, r->name, i, k->nregions);
 	st = walk_stats(k, r->start, r->end, mapped, present, err);
 	if (st)
 		kmd_err_wrap(err, "%s: region %s", k->dump->path, r->name);

@@ -36,6 +36,8 @@ kmd_status kmd_scan(kmd_t *k, struct kmd_scan_result *r, struct kmd_err *err)
 				struct kmd_err perr;
 				if (len > pa + n - p)
 					len = pa + n - p;
+				if ((p & ((64u << 20) - 1)) == 0)
+					kmd_progress(k, "verify", p, d->phys_end);
 				if (dump_read(d, p, page, len, &perr) == KMD_OK) {
 					r->present_pages++;
 					r->bytes_read += len;
@@ -53,6 +55,7 @@ kmd_status kmd_scan(kmd_t *k, struct kmd_scan_result *r, struct kmd_err *err)
 		if (pa + n < pa)
 			break;
 		pa += n;
+		kmd_progress(k, "verify", pa, d->phys_end);
 	}
 	return KMD_OK;
 }
