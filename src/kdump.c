@@ -417,7 +417,11 @@ static kmd_status check_cut_short(struct part *p, struct kdump *kd,
 static uint64_t rank2(const struct part *p, uint64_t pfn)
 {
 	uint64_t byte = pfn >> 3, chunk = byte / 64;
-	uint64_t r = p->rank[chunk];
+	uint64_t r;
+
+	if (byte >= p->bitmap_len) /* at or past the end: all of them */
+		return p->rank[(p->bitmap_len + 63) / 64];
+	r = p->rank[chunk];
 
 	for (uint64_t i = chunk * 64; i < byte; i++)
 		r += (unsigned)__builtin_popcount(p->bitmap2[i]);

@@ -68,7 +68,8 @@ static int addr_cmp(const void *a, const void *b)
 
 kmd_status syms_finish(struct syms *s, struct kmd_err *err)
 {
-	qsort(s->byname, s->n, sizeof(*s->byname), sym_cmp);
+	if (s->n)
+		qsort(s->byname, s->n, sizeof(*s->byname), sym_cmp);
 	s->byaddr = malloc((s->n ? s->n : 1) * sizeof(*s->byaddr));
 	if (!s->byaddr)
 		return kmd_err_nomem(err);
@@ -76,7 +77,8 @@ kmd_status syms_finish(struct syms *s, struct kmd_err *err)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->byname[i].located)
 			s->byaddr[s->naddr++] = &s->byname[i];
-	qsort(s->byaddr, s->naddr, sizeof(*s->byaddr), addr_cmp);
+	if (s->naddr)
+		qsort(s->byaddr, s->naddr, sizeof(*s->byaddr), addr_cmp);
 	return KMD_OK;
 }
 
