@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reference translations from the `crash` utility.
 
-usage: crash_vtop.py [options] VMCORE VMLINUX OUT.jsonl
+usage: crash_vtop.py [options] VMCORE... VMLINUX OUT.jsonl
+
+VMCORE...: one dump file, or all parts of a makedumpfile --split set.
 
 1. Runs crash once to learn the layout of the dumped kernel (help -m,
    page_offset_base/vmalloc_base/vmemmap_base, max_pfn, the e820 table,
@@ -11,6 +13,10 @@ usage: crash_vtop.py [options] VMCORE VMLINUX OUT.jsonl
 3. Runs crash again with one `vtop -k ADDR` per address and parses the
    page-table walk of each answer.
 4. Writes JSON Lines: {"va","status","pa","source","page_size"}.
+
+With --like REF.jsonl, steps 1 and 2 are skipped: the addresses (and their
+sample classes) are those of REF.jsonl, an earlier output for another
+format of the same dump.
 
 crash's vtop prints a "VIRTUAL PHYSICAL" headline first.  Outside vmalloc-like
 ranges that headline is plain arithmetic (va - PAGE_OFFSET or va -
@@ -37,7 +43,7 @@ HEX = re.compile(r"^[0-9a-f]+$")
 PAGE = 4096
 
 
-def run_crash(vmcore, vmlinux, commands, logpath=None, timeout=1800):
+def run_crash(vmcores, vmlinux, commands, logpath=None, timeout=1800):
     with tempfile.NamedTemporaryFile("w", suffix=".crash", delete=False) as f:
         f.write("set scroll off\n")
         for c in commands:
@@ -47,7 +53,7 @@ def run_crash(vmcore, vmlinux, commands, logpath=None, timeout=1800):
     try:
         t0 = time.time()
         p = subprocess.run(
-            ["crash", "-s", "--no_scroll", vmlinux, vmcore, "-i", cmdfile],
+            ["crash", "-s", "--no_scroll", vmlinux] + list(vmcores) + ["-i", cmdfile],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, timeout=timeout)
         out = p.stdout.decode("utf-8", "replace")
@@ -65,7 +71,7 @@ def run_crash(vmcore, vmlinux, commands, logpath=None, timeout=1800):
 
 # ---------------------------------------------------------------- layout
 
-def get_layout(vmcore, vmlinux, logdir):
+def get_layout(vmcores, vmlinux, logdir):
     cmds = [
         "help -m",
         "p/x page_offset_base",
@@ -77,7 +83,7 @@ def get_layout(vmcore, vmlinux, logdir):
         "sym -M",
         "sym -l",
     ]
-    out = run_crash(vmcore, vmlinux, cmds,
+    out = run_crash(vmcores, vmlinux, cmds,
                     logdir and os.path.join(logdir, "crash-layout.log"))
     lay = {}
     for key in ("page_offset", "vmalloc_start_addr", "vmalloc_end",
@@ -320,32 +326,45 @@ def parse_vtop(out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("vmcore")
-    ap.add_argument("vmlinux")
-    ap.add_argument("out")
+    ap.add_argument("files", nargs="+", metavar="VMCORE... VMLINUX OUT.jsonl")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--scale", type=float, default=1.0,
                     help="multiply the per-class sample counts")
     ap.add_argument("--addresses", help="also write the sampled addresses here")
     ap.add_argument("--logdir", help="keep crash's raw output in this directory")
+    ap.add_argument("--like", metavar="REF.jsonl",
+                    help="translate the addresses of this earlier output")
     args = ap.parse_args()
+    if len(args.files) < 3:
+        ap.error("need VMCORE... VMLINUX OUT.jsonl")
+    args.vmcores, args.vmlinux, args.out = args.files[:-2], args.files[-2], args.files[-1]
     if args.logdir:
         os.makedirs(args.logdir, exist_ok=True)
 
-    lay = get_layout(args.vmcore, args.vmlinux, args.logdir)
-    print("crash_vtop: page_offset_base=%#x vmalloc_base=%#x vmemmap_base=%#x "
-          "max_pfn=%#x l5=%d vmap_areas=%d modules=%d ksyms=%d msyms=%d" %
-          (lay["page_offset_base"], lay["vmalloc_base"], lay["vmemmap_base"],
-           lay["max_pfn"], lay["l5"], len(lay["vmap"]), len(lay["modules"]),
-           len(lay["ksyms"]), len(lay["msyms"])), file=sys.stderr)
-    samples = sample(lay, args.seed, args.scale)
+    if args.like:
+        samples = {}
+        with open(args.like) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    samples[int(r["va"], 16)] = r.get("source", "?")
+        print("crash_vtop: %d addresses from %s" % (len(samples), args.like),
+              file=sys.stderr)
+    else:
+        lay = get_layout(args.vmcores, args.vmlinux, args.logdir)
+        print("crash_vtop: page_offset_base=%#x vmalloc_base=%#x vmemmap_base=%#x "
+              "max_pfn=%#x l5=%d vmap_areas=%d modules=%d ksyms=%d msyms=%d" %
+              (lay["page_offset_base"], lay["vmalloc_base"], lay["vmemmap_base"],
+               lay["max_pfn"], lay["l5"], len(lay["vmap"]), len(lay["modules"]),
+               len(lay["ksyms"]), len(lay["msyms"])), file=sys.stderr)
+        samples = sample(lay, args.seed, args.scale)
     vas = sorted(samples)
     if args.addresses:
         with open(args.addresses, "w") as f:
             for va in vas:
                 f.write("%#x\n" % va)
 
-    out = run_crash(args.vmcore, args.vmlinux, ["vtop -k %x" % va for va in vas],
+    out = run_crash(args.vmcores, args.vmlinux, ["vtop -k %x" % va for va in vas],
                     args.logdir and os.path.join(args.logdir, "crash-vtop.log"))
     res = parse_vtop(out)
     counts = {}

@@ -31,9 +31,6 @@ KDIR=$CACHE/kernel/$KVER
 OUT=$CACHE/dumps/$NAME
 mkdir -p "$OUT"
 
-kvm_ok() { [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ "${KMAPDUMP_NO_KVM:-0}" != 1 ]; }
-host_la57() { grep -qw la57 /proc/cpuinfo; }
-
 APPEND="console=ttyS0 panic=-1 loglevel=6"
 # KVM inside some (nested) hosts boots this kernel badly (emulation failures,
 # silent hangs); a failed KVM boot is remembered in $CACHE/kvm-broken (keyed
@@ -134,7 +131,7 @@ if [ "${KMAPDUMP_FORCE:-0}" != 1 ] && [ -s "$OUT/vmcore.elf" ] && [ -s "$OUT/vmc
     exit 0
 fi
 rm -f "$OUT/vmcore.elf" "$OUT/vmcore.kdump-zlib" "$OUT/vmcore.kdump-d31" "$OUT/inputs" \
-    "$OUT/vmcoreinfo.txt"
+    "$OUT/vmcoreinfo.txt" "$OUT"/vmcore.*.stamp
 
 ROOT=$(mktemp -d)
 cleanup() {
@@ -251,22 +248,15 @@ if [ "$WANT_LA57" = 0 ] && [ "$L5" = 1 ]; then
 fi
 log "$(grep -E '^(OSRELEASE|KERNELOFFSET)=' "$OUT/vmcoreinfo.txt" | tr '\n' ' ')pgtable_l5_enabled=${L5:-?}"
 # ------------------------------------------------- filtered dump (makedumpfile)
-# makedumpfile 1.7.2 cannot read QEMU 7.2's ELF layout directly (program
-# headers not right after the ELF header); elf_fixup.py makes a copy it reads.
+# vmcore.kdump-d31: makedumpfile -c -d 31 of vmcore.elf, made by
+# mkvariants.sh (which also makes the other variants run.sh checks).
 T1=$(date +%s)
-TMPELF=$OUT/vmcore.elf.mdf.tmp
-rm -f "$TMPELF" "$OUT/vmcore.kdump-d31.part"
-python3 "$HERE/elf_fixup.py" "$OUT/vmcore.elf" "$TMPELF"
-if ! makedumpfile -c -d 31 -x "$KDIR/vmlinux" "$TMPELF" "$OUT/vmcore.kdump-d31.part" \
-        > "$OUT/makedumpfile.log" 2>&1; then
-    rm -f "$TMPELF"
-    log "makedumpfile failed; see $OUT/makedumpfile.log"
-    tail -n 5 "$OUT/makedumpfile.log" >&2
+if ! res=$("$HERE/mkvariants.sh" "$OUT" "$KDIR/vmlinux" kdump-d31) \
+        || ! grep -q '^kdump-d31 ok' <<< "$res"; then
+    log "makedumpfile failed: $res"
     exit 1
 fi
-rm -f "$TMPELF"
-mv "$OUT/vmcore.kdump-d31.part" "$OUT/vmcore.kdump-d31"
-log "makedumpfile -d 31: $(stat -c %s "$OUT/vmcore.kdump-d31") bytes in $(( $(date +%s) - T1 ))s"
+log "makedumpfile -c -d 31: $(stat -c %s "$OUT/vmcore.kdump-d31") bytes in $(( $(date +%s) - T1 ))s"
 
 echo "$INPUTS" > "$OUT/inputs"
 log "done in $(( $(date +%s) - T0 ))s"
