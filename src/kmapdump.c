@@ -251,16 +251,18 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 	} else {
 		char a[32], b[32], c[32];
 		print_header_text(in);
-		printf("\n%-16s %-18s   %-18s %10s %10s %10s\n", "REGION",
-		       "START", "END", "SIZE", "MAPPED", "PRESENT");
+		int hw = in->levels <= 3 ? 10 : 18;
+		printf("\n%-16s %-*s   %-*s %10s %10s %10s\n", "REGION", hw,
+		       "START", hw, "END", "SIZE", "MAPPED", "PRESENT");
 		for (size_t i = 0; i < n; i++) {
 			const struct kmd_region *r = kmd_region(k, i);
 			char name[32];
 			snprintf(name, sizeof(name), "%s%s", r->parent ? "  " : "",
 				 r->name);
-			printf("%-16s 0x%016" PRIx64 " - 0x%016" PRIx64
+			int w = in->levels <= 3 ? 8 : 16; /* 32-bit kernels */
+			printf("%-16s 0x%0*" PRIx64 " - 0x%0*" PRIx64
 			       " %10s %10s %10s\n",
-			       name, r->start, r->end,
+			       name, w, r->start, w, r->end,
 			       human(r->end - r->start, a, sizeof(a)),
 			       human(st[i].mapped, b, sizeof(b)),
 			       human(st[i].present, c, sizeof(c)));
@@ -824,7 +826,8 @@ static void print_xlat_text(kmd_t *k, const char *input, bool parsed,
 		printf("%-18s  invalid      %s\n", input, x->reason);
 		return;
 	}
-	printf("%016" PRIx64 "  %-11s  ", x->va, kmd_fate_str(x->fate));
+	printf("%0*" PRIx64 "  %-11s  ", kmd_info(k)->levels <= 3 ? 8 : 16, x->va,
+	       kmd_fate_str(x->fate));
 	if (x->fate == KMD_UNMAPPED || x->fate == KMD_INVALID || !x->page_size)
 		printf("%-18s  %-4s", "-", "-");
 	else
