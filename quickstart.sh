@@ -66,6 +66,8 @@ test)
 			SYNTH_TAG=asan tests/synth/run.sh
 		echo "== real tier (x86_64)"
 		KMAPDUMP=$top/build/src/kmapdump tests/real/run.sh
+		echo "== real tier (x86_64 objects: vmalloc, modules, map, ptov, read)"
+		KMAPDUMP=$top/build/src/kmapdump tests/real/run_objects.sh
 		echo "== real tier (i386)"
 		KMAPDUMP=$top/build/src/kmapdump tests/real/run_i386.sh
 	} 2>&1 | tee "$log"

@@ -245,8 +245,10 @@ struct kmd_module {
 kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
 		       struct kmd_err *err);
 
-/* "symbol+0xoff/0xsize" for a kernel address, or false. */
-bool kmd_symbolize(const kmd_t *k, uint64_t va, char *buf, size_t size);
+/* "symbol+0xoff/0xsize" for a kernel address, with " [module]" for
+ * module text (read from the module's own kallsyms in the dump), or
+ * false. */
+bool kmd_symbolize(kmd_t *k, uint64_t va, char *buf, size_t size);
 
 /* ---- 5. Slots: fixmap and persistent kmaps ---------------------------- */
 

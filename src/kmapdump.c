@@ -353,6 +353,8 @@ static int cmd_map(kmd_t *k, const struct opts *o)
 		printf("%" PRIu64 " runs, %s mapped\n", m.runs,
 		       human(m.bytes, a, sizeof(a)));
 	}
+	if (kmd_info(k)->warning)
+		fprintf(stderr, "kmapdump: warning: %s\n", kmd_info(k)->warning);
 	return EXIT_OK;
 }
 

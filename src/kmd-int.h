@@ -78,6 +78,10 @@ struct kmd {
 	unsigned word_size;   /* the kernel's unsigned long: 4 or 8 */
 	kmd_progress_fn progress;
 	void *progress_arg;
+	/* Loaded modules, read once for symbolizing module addresses. */
+	struct kmd_module *mods;
+	size_t nmods;
+	bool mods_tried;
 	void *arch_priv;
 };
 

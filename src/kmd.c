@@ -338,6 +338,7 @@ void kmd_close(kmd_t *k)
 	syms_close(k->syms);
 	dump_close(k->dump);
 	free(k->arch_priv);
+	free(k->mods);
 	free(k);
 }
 

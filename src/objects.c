@@ -20,19 +20,124 @@
 #include "err.h"
 #include "kmd-int.h"
 
-#define MAX_OBJECTS (1u << 22) /* list walks stop here: loops, garbage */
+#define MAX_OBJECTS (1u << 22) /* list walks stop here: garbage */
 
-bool kmd_symbolize(const kmd_t *k, uint64_t va, char *buf, size_t size)
+/* Brent's cycle detection for list walks: a list that loops back into
+ * itself (a corrupt or hostile dump) is caught after at most twice its
+ * length, without memory. */
+struct loop_check {
+	uint64_t saved;
+	uint64_t power, steps;
+};
+
+static bool loops(struct loop_check *c, uint64_t pos)
+{
+	if (c->power == 0) {
+		c->power = 1;
+		c->saved = pos;
+		return false;
+	}
+	if (pos == c->saved)
+		return true;
+	if (++c->steps == c->power) {
+		c->saved = pos;
+		c->power *= 2;
+		c->steps = 0;
+	}
+	return false;
+}
+
+static kmd_status read_ulong(kmd_t *k, uint64_t va, uint64_t *v,
+			     struct kmd_err *err);
+static kmd_status layout(kmd_t *k, const char *key, const char *hint,
+			 uint64_t *v, struct kmd_err *err);
+
+/* A module address, through the module's kallsyms (struct mod_kallsyms:
+ * symtab, num_symtab, strtab; v4.? .. 6.x): the symbol with the largest
+ * value at or below VA, sized to the next symbol, as kallsyms does. */
+static bool module_symbolize(kmd_t *k, uint64_t va, char *buf, size_t size)
+{
+	const struct kmd_module *m = NULL;
+	struct kmd_err err;
+	uint64_t o_ks, o_sym, o_num, o_str, ks, symtab, num, strtab;
+	uint64_t best_val = 0, best_name = 0, next_val = ~0ull;
+	unsigned esz = k->word_size == 8 ? 24 : 16; /* sizeof(Elf_Sym) */
+	bool found = false;
+	uint8_t *tab;
+	char name[128];
+
+	if (!k->mods_tried) {
+		k->mods_tried = true;
+		if (kmd_modules(k, &k->mods, &k->nmods, &err))
+			k->nmods = 0;
+	}
+	for (size_t i = 0; i < k->nmods && !m; i++)
+		for (unsigned r = 0; r < k->mods[i].nranges; r++)
+			if (va >= k->mods[i].range[r].start &&
+			    va < k->mods[i].range[r].end)
+				m = &k->mods[i];
+	if (!m ||
+	    layout(k, "OFFSET(module.kallsyms)", "load_module", &o_ks, &err) ||
+	    layout(k, "OFFSET(mod_kallsyms.symtab)", "load_module", &o_sym, &err) ||
+	    layout(k, "OFFSET(mod_kallsyms.num_symtab)", "load_module", &o_num, &err) ||
+	    layout(k, "OFFSET(mod_kallsyms.strtab)", "load_module", &o_str, &err) ||
+	    read_ulong(k, m->addr + o_ks, &ks, &err) || !ks ||
+	    read_ulong(k, ks + o_sym, &symtab, &err) ||
+	    read_ulong(k, ks + o_str, &strtab, &err))
+		return false;
+	{
+		uint8_t b[4];
+		if (kmd_read_virt(k, ks + o_num, b, 4, &err))
+			return false;
+		num = get_le32(b);
+	}
+	if (num == 0 || num > (1u << 20) || !(tab = malloc(num * esz)))
+		return false;
+	if (kmd_read_virt(k, symtab, tab, num * esz, &err)) {
+		free(tab);
+		return false;
+	}
+	for (uint64_t i = 1; i < num; i++) {
+		const uint8_t *e = tab + i * esz;
+		uint64_t value = esz == 24 ? get_le64(e + 8) : get_le32(e + 4);
+		uint16_t shndx = esz == 24 ? get_le16(e + 6) : get_le16(e + 14);
+		uint32_t nm = get_le32(e);
+		if (shndx == 0 || value == 0)
+			continue; /* undefined */
+		if (value <= va && (!found || value > best_val)) {
+			best_val = value;
+			best_name = nm;
+			found = true;
+		} else if (value > va && value < next_val) {
+			next_val = value;
+		}
+	}
+	free(tab);
+	if (!found || kmd_read_virt(k, strtab + best_name, name, sizeof(name), &err))
+		return false;
+	name[sizeof(name) - 1] = '\0';
+	if (next_val == ~0ull) /* the last symbol: to the end of the range */
+		for (unsigned r = 0; r < m->nranges; r++)
+			if (va >= m->range[r].start && va < m->range[r].end)
+				next_val = m->range[r].end;
+	snprintf(buf, size, "%s+0x%llx/0x%llx [%s]", name,
+		 (unsigned long long)(va - best_val),
+		 (unsigned long long)(next_val - best_val), m->name);
+	return true;
+}
+
+bool kmd_symbolize(kmd_t *k, uint64_t va, char *buf, size_t size)
 {
 	const char *name;
 	uint64_t off, sz;
 
-	if (!k->syms || !syms_symbolize(k->syms, va - k->info.kaslr_offset,
-					&name, &off, &sz))
-		return false;
-	snprintf(buf, size, "%s+0x%llx/0x%llx", name, (unsigned long long)off,
-		 (unsigned long long)sz);
-	return true;
+	if (k->syms && syms_symbolize(k->syms, va - k->info.kaslr_offset,
+				      &name, &off, &sz)) {
+		snprintf(buf, size, "%s+0x%llx/0x%llx", name,
+			 (unsigned long long)off, (unsigned long long)sz);
+		return true;
+	}
+	return k->arch && module_symbolize(k, va, buf, size);
 }
 
 static kmd_status read_ulong(kmd_t *k, uint64_t va, uint64_t *v,
@@ -135,10 +240,17 @@ kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
 
 	if ((st = read_ulong(k, head, &pos, err)))
 		return kmd_err_wrap(err, "reading vmap_area_list");
+	struct loop_check lc = { 0 };
 	while (pos != head) {
 		uint64_t va = pos - o_list, vm, pages = 0;
 		struct kmd_vmarea *e;
 
+		if (loops(&lc, pos)) {
+			free(a);
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "vmap_area_list loops back to 0x%llx after %zu entries",
+					   (unsigned long long)pos, cnt);
+		}
 		if (cnt >= MAX_OBJECTS) {
 			free(a);
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
@@ -247,11 +359,18 @@ kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
 
 	if ((st = read_ulong(k, head, &pos, err)))
 		return kmd_err_wrap(err, "reading modules");
+	struct loop_check lc = { 0 };
 	while (pos != head) {
 		uint64_t mod = pos - o_list;
 		struct kmd_module *e;
 		char name[64];
 
+		if (loops(&lc, pos)) {
+			free(m);
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "modules list loops back to 0x%llx after %zu entries",
+					   (unsigned long long)pos, cnt);
+		}
 		if (cnt >= 65536) {
 			free(m);
 			return kmd_err_set(err, KMD_ERR_CORRUPT,

@@ -103,11 +103,9 @@ bool syms_symbolize(const struct syms *s, uint64_t addr, const char **name,
 	while (i > 0 && s->byaddr[i - 1]->addr == s->byaddr[i]->addr)
 		i--;
 	best = s->byaddr[i];
-	sz = best->size;
-	if (!sz) {
-		size_t j = lo;
-		sz = j < s->naddr ? s->byaddr[j]->addr - best->addr : 0;
-	}
+	/* Like kallsyms (and so /proc/vmallocinfo's %pS): a symbol extends
+	 * to the next one; ELF's st_size only where no symbol follows. */
+	sz = lo < s->naddr ? s->byaddr[lo]->addr - best->addr : best->size;
 	if (!sz || addr - best->addr >= sz)
 		return false;
 	*name = best->name;

@@ -302,8 +302,11 @@ static kmd_status range_rec(struct range_ctx *c, unsigned lvl, uint64_t table,
 	if (!buf)
 		return kmd_err_nomem(err);
 	if (dump_read(k->dump, table, buf, tsize, &rerr)) {
+		/* A missing table maps nothing we can see: say so once. */
+		kmd_warn(k, "%s table at 0x%llx is not in the dump; the mappings under it are not listed",
+			 pg->name[lvl], (unsigned long long)table);
 		free(buf);
-		return KMD_OK; /* a missing table maps nothing we can see */
+		return KMD_OK;
 	}
 	for (uint64_t i = (lo - base) >> shift; i <= (hi - base) >> shift; i++) {
 		uint64_t ebase = base + (i << shift);

@@ -552,8 +552,13 @@ def check_format(cfg, fmt, d, vmlinux, koff, out_a, out_b, vt, picks, banner_add
             inmod = h(rbyname["modules"]["start"]) <= s["caller"] < h(rbyname["modules"]["end"])
             if s["caller"] and cs:
                 km_sym = a["caller_symbol"]
-                m = re.match(r"^(.*)\+0x([0-9a-f]+)/0x([0-9a-f]+)$", km_sym or "")
-                if not m or (m.group(1), int(m.group(2), 16)) != cs:
+                # kmapdump names module symbols as the kernel's %pS does
+                # ("fat_cache_add.part.0+0x63/0x1d0 [fat]"); crash strips
+                # GCC's clone suffixes (.part.N, .isra.N, .constprop.N).
+                m = re.match(r"^(.*)\+0x([0-9a-f]+)/0x([0-9a-f]+)( \[[^]]+\])?$", km_sym or "")
+                name = m and (re.sub(r"(\.(part|isra|constprop|cold)(\.\d+)?)+$", "", m.group(1))
+                              if inmod else m.group(1))
+                if not m or (name, int(m.group(2), 16)) != cs:
                     badsym[inmod].append("vm_struct %x caller %x: crash %s+0x%x, kmapdump %s" % (
                         vm, s["caller"], cs[0], cs[1], km_sym))
                 else:
@@ -776,6 +781,8 @@ def main():
     KMAPDUMP = a.kmapdump or next((p for p in (os.path.join(HERE, "../../src/kmapdump"),
                                                os.path.join(HERE, "../../build/src/kmapdump"))
                                    if os.access(p, os.X_OK)), None)
+    if KMAPDUMP:
+        KMAPDUMP = os.path.abspath(KMAPDUMP)
     if not KMAPDUMP:
         FAIL("no kmapdump binary (set KMAPDUMP)")
     else:
