@@ -14,6 +14,11 @@
 
 static char symfile[64];
 
+static void remove_symbols(void)
+{
+	unlink(symfile);
+}
+
 /* Symbols for an x86_64 kernel; the ARCH line lets a fuzzed i386 dump
  * exercise the other architecture when FUZZ_ARCH=i386. */
 static void write_symbols(void)
@@ -43,6 +48,7 @@ static void write_symbols(void)
 		      "ffffffff81a1c0c8 D vmemmap_base\nffffffff81a1c0d0 D vmalloc_base\n"
 		      "ffffffff81a1c0d8 D page_offset_base\nffffffff81a20000 D jiffies\n", f);
 	fclose(f);
+	atexit(remove_symbols);
 }
 
 static int run(void *arg, const struct kmd_run *r)
