@@ -544,8 +544,9 @@ static int cmd_vmalloc(kmd_t *k, const struct opts *o)
 			       e->mapped_bytes, e->present_bytes);
 		} else {
 			/* /proc/vmallocinfo's layout, plus dump coverage. */
-			printf("0x%016" PRIx64 "-0x%016" PRIx64 " %7" PRIu64, e->start,
-			       e->end, e->end - e->start);
+			int w = kmd_info(k)->levels <= 3 ? 8 : 16;
+			printf("0x%0*" PRIx64 "-0x%0*" PRIx64 " %7" PRIu64, w, e->start,
+			       w, e->end, e->end - e->start);
 			if (e->caller_sym[0])
 				printf(" %s", e->caller_sym);
 			else if (e->caller)
@@ -604,7 +605,8 @@ static int cmd_modules(kmd_t *k, const struct opts *o)
 			printf("]}");
 		} else {
 			char a[32], b[32], c[32];
-			printf("%-20s 0x%016" PRIx64 " %10s %10s %10s ", e->name, e->addr,
+			printf("%-20s 0x%0*" PRIx64 " %10s %10s %10s ", e->name,
+			       kmd_info(k)->levels <= 3 ? 8 : 16, e->addr,
 			       human(e->size, a, sizeof(a)),
 			       human(e->mapped_bytes, b, sizeof(b)),
 			       human(e->present_bytes, c, sizeof(c)));

@@ -139,12 +139,13 @@ kmd_status kmd_ptov(kmd_t *k, uint64_t pa, uint64_t **out, size_t *n,
 		free(c.va);
 		return st;
 	}
-	/* The direct-map (lowmem) alias first. */
-	for (size_t i = 0; i < c.n; i++) {
-		if (c.va[i] == k->page_offset + pa && i) {
-			uint64_t t = c.va[0];
-			c.va[0] = c.va[i];
-			c.va[i] = t;
+	/* The direct-map (lowmem) alias first, the rest in address order
+	 * (the walk found them in that order). */
+	for (size_t i = 1; i < c.n; i++) {
+		if (c.va[i] == k->page_offset + pa) {
+			uint64_t t = c.va[i];
+			memmove(c.va + 1, c.va, i * sizeof(*c.va));
+			c.va[0] = t;
 			break;
 		}
 	}

@@ -52,6 +52,28 @@ static kmd_status read_ulong(kmd_t *k, uint64_t va, uint64_t *v,
 static kmd_status layout(kmd_t *k, const char *key, const char *hint,
 			 uint64_t *v, struct kmd_err *err);
 
+/* A NUL-terminated string, read page by page: the module string table
+ * ends right before an unmapped guard page, so a fixed-size read past the
+ * string's end would fail.  Nonzero if no terminated string was read. */
+static int read_cstring(kmd_t *k, uint64_t va, char *buf, size_t size)
+{
+	size_t got = 0;
+	struct kmd_err err;
+
+	while (got + 1 < size) {
+		size_t n = 4096 - (size_t)((va + got) & 4095);
+		if (n > size - 1 - got)
+			n = size - 1 - got;
+		if (kmd_read_virt(k, va + got, buf + got, n, &err))
+			return -1;
+		if (memchr(buf + got, '\0', n))
+			return 0;
+		got += n;
+	}
+	buf[size - 1] = '\0'; /* a long name, cut */
+	return 0;
+}
+
 /* A module address, through the module's kallsyms (struct mod_kallsyms:
  * symtab, num_symtab, strtab; v4.? .. 6.x): the symbol with the largest
  * value at or below VA, sized to the next symbol, as kallsyms does. */
@@ -113,9 +135,8 @@ static bool module_symbolize(kmd_t *k, uint64_t va, char *buf, size_t size)
 		}
 	}
 	free(tab);
-	if (!found || kmd_read_virt(k, strtab + best_name, name, sizeof(name), &err))
+	if (!found || read_cstring(k, strtab + best_name, name, sizeof(name)))
 		return false;
-	name[sizeof(name) - 1] = '\0';
 	if (next_val == ~0ull) /* the last symbol: to the end of the range */
 		for (unsigned r = 0; r < m->nranges; r++)
 			if (va >= m->range[r].start && va < m->range[r].end)
@@ -236,10 +257,10 @@ kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
 	    (st = layout(k, "OFFSET(vm_struct.nr_pages)", hint, &o_nr, err)) ||
 	    (st = layout(k, "OFFSET(vm_struct.phys_addr)", hint, &o_phys, err)) ||
 	    (st = layout(k, "OFFSET(vm_struct.caller)", hint, &o_caller, err)))
-		return kmd_err_wrap(err, "vmalloc areas");
+		return kmd_err_wrap(err, "%s: vmalloc areas", k->dump->path);
 
 	if ((st = read_ulong(k, head, &pos, err)))
-		return kmd_err_wrap(err, "reading vmap_area_list");
+		return kmd_err_wrap(err, "%s: reading vmap_area_list", k->dump->path);
 	struct loop_check lc = { 0 };
 	while (pos != head) {
 		uint64_t va = pos - o_list, vm, pages = 0;
@@ -248,8 +269,8 @@ kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
 		if (loops(&lc, pos)) {
 			free(a);
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
-					   "vmap_area_list loops back to 0x%llx after %zu entries",
-					   (unsigned long long)pos, cnt);
+					   "%s: vmap_area_list loops back to 0x%llx (found after %zu entries)",
+					   k->dump->path, (unsigned long long)pos, cnt);
 		}
 		if (cnt >= MAX_OBJECTS) {
 			free(a);
@@ -314,7 +335,7 @@ kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
 	return KMD_OK;
 fail:
 	free(a);
-	return kmd_err_wrap(err, "vmap_area at entry %zu", cnt);
+	return kmd_err_wrap(err, "%s: vmap_area at entry %zu", k->dump->path, cnt);
 }
 
 kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
@@ -368,8 +389,8 @@ kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
 		if (loops(&lc, pos)) {
 			free(m);
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
-					   "modules list loops back to 0x%llx after %zu entries",
-					   (unsigned long long)pos, cnt);
+					   "%s: modules list loops back to 0x%llx (found after %zu entries)",
+					   k->dump->path, (unsigned long long)pos, cnt);
 		}
 		if (cnt >= 65536) {
 			free(m);
@@ -455,5 +476,5 @@ kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,
 	return KMD_OK;
 fail:
 	free(m);
-	return kmd_err_wrap(err, "module at entry %zu", cnt);
+	return kmd_err_wrap(err, "%s: module at entry %zu", k->dump->path, cnt);
 }

@@ -116,6 +116,57 @@
  *   probestep GROUP START COUNT STEP   COUNT probes, checked as one group
  *   autoprobe                      first/middle/last byte of each mapping,
  *                                  one byte after each, one byte in each hole
+ *   (map FLAGS also: pcd, pwt -- cache mode PAT:PCD:PWT -> WB WC UC- UC WB WP
+ *   UC- WT)
+ *
+ * Kernel objects (written through the spec's own mappings; the list heads
+ * are SYMBOL(vmap_area_list) in VMCOREINFO and a 'modules' symbol 0x100
+ * after it, both added to the symbols file; member offsets go to the
+ * symbols file as OFFSET(type.member)=N lines, defaults for a 6.1-like
+ * x86_64 / i386 build):
+ *   objarena VA SIZE               where objects are allocated (mapped, in
+ *                                  the dump)
+ *   layout KEY N|none              override a member offset (KEY as written,
+ *                                  e.g. OFFSET(vm_struct.caller); SIZE(...)
+ *                                  of vmap_area/vm_struct/module/mod_kallsyms
+ *                                  only size the allocations); none: omit it
+ *   layout-in symbols|vmcoreinfo|both   where the OFFSET/SIZE lines go
+ *   modlayout core|mem             struct module with core_layout/init_layout
+ *                                  (default) or the 6.4+ mem[] array (then
+ *                                  OFFSET(module.mem), SIZE(module_memory),
+ *                                  OFFSET(module_memory.base/.size) are given
+ *                                  as well, and must win)
+ *   vmarea ADDR SIZE [flags=N] [caller=X] [pages=X] [nr=N] [phys=X] [at=X]
+ *          [vmat=X] | vmarea ADDR SIZE ram
+ *                                  one vmap_area (+ vm_struct; 'ram': vm_map_ram,
+ *                                  vm NULL) on vmap_area_list, in spec order;
+ *                                  at/vmat place the objects
+ *   vmlist loop [N] | bad PTR      the last entry's next -> entry N's list
+ *                                  (default 0) / -> PTR (unreadable)
+ *   module NAME [at=X] [core=BASE,TEXT,RO,ROAI,SIZE] [init=BASE,SIZE]
+ *          [text|data|rodata|ro_after_init|init_text|init_data|init_rodata=BASE,SIZE]
+ *          [nokallsyms] [strtab_end=X]
+ *                                  a struct module on 'modules' (core sizes are
+ *                                  cumulative, as in module_layout); kallsyms
+ *                                  with Elf64_Sym/Elf32_Sym entries (index 0
+ *                                  null); strtab_end: the string table ends
+ *                                  exactly there (else in the arena)
+ *   modsym MOD NAME VALUE [shndx=N]   a symbol of MOD's kallsyms
+ *   modlist loop [N] | bad PTR     as vmlist, for the modules list
+ *   fill VA SIZE                   pseudo-random bytes through the mappings
+ *                                  (pages need not be in the dump)
+ *   cmd vmalloc | modules | map [REGION] | ptov PA... | read ADDR LEN [raw] [zero]
+ *                                  run 'kmapdump CMD --json' (read: --raw,
+ *                                  --zero-excluded) on the dump; expect.jsonl
+ *                                  gets a "cmd" line with argv, args and the
+ *                                  expected result (exit status, JSON objects,
+ *                                  bytes), computed from the directives above:
+ *                                  caller names kallsyms-style (kernel: next
+ *                                  T/t/D/d/B/b/R/r symbol; module: next symbol,
+ *                                  else the end of the module range), map runs
+ *                                  merged by contiguity and attributes, ptov
+ *                                  with the direct-map alias first, read bytes
+ *                                  per 4K chunk with the chunk's status
  *
  * i386 ('arch i386'; kernel linked at PAGE_OFFSET + 16 MiB, everything it
  * reads in lowmem, PA = VA - PAGE_OFFSET also for the KASLR-moved image;
@@ -175,6 +226,8 @@ typedef int64_t s64;
 #define PT_P (1ULL << 0)
 #define PT_RW (1ULL << 1)
 #define PT_US (1ULL << 2)
+#define PT_PWT (1ULL << 3)
+#define PT_PCD (1ULL << 4)
 #define PT_A (1ULL << 5)
 #define PT_D (1ULL << 6)
 #define PT_PSE (1ULL << 7)
@@ -519,7 +572,7 @@ static u64 umax(u64 a, u64 b) { return a > b ? a : b; }
 /* ------------------------------------------------------------ page tables */
 struct map {
 	u64 va, pa, size, pgsz;
-	int nx, pat, ro, sw, user, noglobal, notpresent, hibits;
+	int nx, pat, ro, sw, user, noglobal, notpresent, hibits, pcd, pwt;
 };
 static struct map *maps;
 static size_t nmaps, capmaps;
@@ -637,6 +690,10 @@ static void build_map(const struct map *m)
 			v |= PT_PSE;
 		if (m->pat)
 			v |= sh > 12 ? PT_PAT_LARGE : PT_PAT_4K;
+		if (m->pcd)
+			v |= PT_PCD;
+		if (m->pwt)
+			v |= PT_PWT;
 		*e = v;
 	}
 }
@@ -783,6 +840,8 @@ static void i3_build_map(const struct map *m)
 		if (m->nx) v |= PT_NX;
 		if (large) v |= PT_PSE;
 		if (m->pat) v |= large ? PT_PAT_LARGE : PT_PAT_4K;
+		if (m->pcd) v |= PT_PCD;
+		if (m->pwt) v |= PT_PWT;
 		if (!pae) {
 			if (large) {
 				/* PSE-36: PA bits 39..32 in entry bits 20..13 */
@@ -1042,6 +1101,9 @@ static void parse_kcorrupt(struct line *l)
 	}
 }
 
+static int is_obj_directive(const char *d);
+static void objs_pass1(struct line *l);
+
 /* pass 1: scalar settings and symbols */
 static void pass1(void)
 {
@@ -1212,6 +1274,8 @@ static void pass1(void)
 			   !strcmp(d, "share") || !strcmp(d, "noise") || !strcmp(d, "arch") ||
 			   !strcmp(d, "paging") || !strcmp(d, "page_offset") || !strcmp(d, "badtable")) {
 			/* later passes */
+		} else if (is_obj_directive(d)) {
+			objs_pass1(l);
 		} else if (!strcmp(d, "format")) {
 			parse_format(l);
 		} else if (!strcmp(d, "kcorrupt")) {
@@ -1284,6 +1348,8 @@ static void parse_map(struct line *l)
 		else if (!strcmp(f, "noglobal")) m.noglobal = 1;
 		else if (!strcmp(f, "notpresent")) m.notpresent = 1;
 		else if (!strcmp(f, "hibits")) m.hibits = 1;
+		else if (!strcmp(f, "pcd")) m.pcd = 1;
+		else if (!strcmp(f, "pwt")) m.pwt = 1;
 		else die("unknown map flag '%s'", f);
 	}
 	if (!m.size)
@@ -2817,6 +2883,1063 @@ static void kd_expect_verify(FILE *f)
 }
 
 /* ------------------------------------------------------------ main */
+/* ------------------------------------------------------------ kernel objects */
+/* vmap_area_list / modules lists, struct layouts, and the expectations of
+ * the object commands (vmalloc, modules, map, ptov, read).  Objects are
+ * written through the spec's own mappings (VA -> PA), never through the
+ * page tables; the expectations come from the same directive values. */
+static int objs_used;
+static u64 arena_next, arena_end;
+static int arena_set;
+static int layout_where; /* 0 symbols file, 1 VMCOREINFO, 2 both */
+static int modmem;       /* 'modlayout mem': 6.4+ struct module_memory mem[] */
+
+struct lay { const char *key; u64 v64, v32; int emit; int set, none; u64 val; };
+/* emit: 1 always, 2 core_layout/vmalloc only when used, 3 mem[] mode only,
+ * 0 internal (object sizes, not written anywhere) */
+static struct lay lays[] = {
+	{ "OFFSET(vmap_area.va_start)", 0, 0, 1, 0, 0, 0 },
+	{ "OFFSET(vmap_area.va_end)", 8, 4, 1, 0, 0, 0 },
+	{ "OFFSET(vmap_area.list)", 40, 20, 1, 0, 0, 0 },
+	{ "OFFSET(vmap_area.vm)", 56, 28, 1, 0, 0, 0 },
+	{ "SIZE(vmap_area)", 64, 32, 0, 0, 0, 0 },
+	{ "OFFSET(vm_struct.addr)", 8, 4, 1, 0, 0, 0 },
+	{ "OFFSET(vm_struct.size)", 16, 8, 1, 0, 0, 0 },
+	{ "OFFSET(vm_struct.flags)", 24, 12, 1, 0, 0, 0 },
+	{ "OFFSET(vm_struct.pages)", 32, 16, 1, 0, 0, 0 },
+	{ "OFFSET(vm_struct.nr_pages)", 44, 20, 1, 0, 0, 0 },
+	{ "OFFSET(vm_struct.phys_addr)", 48, 24, 1, 0, 0, 0 },
+	{ "OFFSET(vm_struct.caller)", 56, 32, 1, 0, 0, 0 },
+	{ "SIZE(vm_struct)", 64, 40, 0, 0, 0, 0 },
+	{ "OFFSET(module.list)", 8, 4, 1, 0, 0, 0 },
+	{ "OFFSET(module.name)", 24, 12, 1, 0, 0, 0 },
+	{ "OFFSET(module.core_layout)", 320, 160, 1, 0, 0, 0 },
+	{ "OFFSET(module.init_layout)", 400, 200, 1, 0, 0, 0 },
+	{ "OFFSET(module.kallsyms)", 496, 248, 1, 0, 0, 0 },
+	{ "OFFSET(module.mem)", 576, 288, 3, 0, 0, 0 },
+	{ "SIZE(module)", 1152, 576, 0, 0, 0, 0 },
+	{ "OFFSET(module_layout.base)", 0, 0, 1, 0, 0, 0 },
+	{ "OFFSET(module_layout.size)", 8, 4, 1, 0, 0, 0 },
+	{ "OFFSET(module_layout.text_size)", 12, 8, 1, 0, 0, 0 },
+	{ "OFFSET(module_layout.ro_size)", 16, 12, 1, 0, 0, 0 },
+	{ "OFFSET(module_layout.ro_after_init_size)", 20, 16, 1, 0, 0, 0 },
+	{ "SIZE(module_memory)", 72, 36, 3, 0, 0, 0 },
+	{ "OFFSET(module_memory.base)", 0, 0, 3, 0, 0, 0 },
+	{ "OFFSET(module_memory.size)", 8, 4, 3, 0, 0, 0 },
+	{ "OFFSET(mod_kallsyms.symtab)", 0, 0, 1, 0, 0, 0 },
+	{ "OFFSET(mod_kallsyms.num_symtab)", 8, 4, 1, 0, 0, 0 },
+	{ "OFFSET(mod_kallsyms.strtab)", 16, 8, 1, 0, 0, 0 },
+	{ "SIZE(mod_kallsyms)", 32, 16, 0, 0, 0, 0 },
+};
+#define NLAYS (sizeof(lays) / sizeof(lays[0]))
+
+static struct lay *lay_find(const char *key)
+{
+	for (size_t i = 0; i < NLAYS; i++)
+		if (!strcmp(lays[i].key, key))
+			return &lays[i];
+	return NULL;
+}
+
+static u64 L(const char *key)
+{
+	struct lay *l = lay_find(key);
+	if (!l)
+		die("internal: no layout %s", key);
+	if (l->set)
+		return l->val;
+	return arch32 ? l->v32 : l->v64;
+}
+
+/* present in the dump's text (not 'layout KEY none') */
+static int lay_given(const char *key)
+{
+	struct lay *l = lay_find(key);
+	if (!l->emit || l->none)
+		return 0;
+	if (l->emit == 3 && !modmem)
+		return 0;
+	return 1;
+}
+
+static void layout_text(int where, char **buf, size_t *len)
+{
+	if (!objs_used || (layout_where != 2 && layout_where != where))
+		return;
+	for (size_t i = 0; i < NLAYS; i++) {
+		if (!lay_given(lays[i].key))
+			continue;
+		char line[128];
+		int n = snprintf(line, sizeof(line), "%s=%lu\n", lays[i].key, (unsigned long)L(lays[i].key));
+		*buf = xrealloc(*buf, *len + (size_t)n + 1);
+		memcpy(*buf + *len, line, (size_t)n + 1);
+		*len += (size_t)n;
+	}
+}
+
+static unsigned wsz(void) { return arch32 ? 4 : 8; }
+
+/* the spec mapping that covers va (the last one, as expect_probe) */
+static const struct map *spec_map(u64 va)
+{
+	const struct map *m = NULL;
+	for (size_t i = 0; i < nmaps; i++)
+		if (!maps[i].notpresent && va >= maps[i].va && va - maps[i].va < maps[i].size)
+			m = &maps[i];
+	return m;
+}
+
+static u64 spec_v2p(u64 va)
+{
+	const struct map *m = spec_map(va);
+	if (!m)
+		die("object write at unmapped VA 0x%lx", (unsigned long)va);
+	return m->pa + (va - m->va);
+}
+
+static void vput(u64 va, u64 v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		u64 pa = spec_v2p(va + i);
+		phys_page(pa, 1)[pa & 4095] = (unsigned char)(v >> (8 * i));
+	}
+}
+
+static void vputs(u64 va, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		u64 pa = spec_v2p(va + i);
+		phys_page(pa, 1)[pa & 4095] = (unsigned char)s[i];
+	}
+}
+
+static u64 obj_alloc(u64 size)
+{
+	if (!arena_set)
+		die("objects need 'objarena VA SIZE'");
+	u64 a = (arena_next + 63) & ~63ULL;
+	if (a + size > arena_end)
+		die("object arena exhausted");
+	arena_next = a + size;
+	return a;
+}
+
+/* the list heads: VMCOREINFO's SYMBOL(vmap_area_list) and a 'modules' symbol */
+static u64 vmal_head(void) { return (arch32 ? page_offset : 0xffffffff80000000ULL) + 0x1a17000 + kaslr; }
+static u64 mods_head(void) { return vmal_head() + 0x100; }
+
+struct vmarea { u64 addr, size, flags, caller, pages, nr, phys, obj, vm; int ram; };
+static struct vmarea *vmareas;
+static size_t nvmareas, capvmareas;
+static int vmlist_loop = -1;  /* last entry's next -> entry N */
+static int vmlist_bad;
+static u64 vmlist_bad_ptr;
+
+struct modsym { char name[64]; u64 value; unsigned shndx; };
+struct module {
+	char name[64];
+	u64 obj, at;
+	u64 base, text, ro, roai, size, ibase, isize;
+	u64 mem[7][2];
+	u64 strtab_end; /* 0: in the arena; else the string table ends here */
+	int nokallsyms;
+	struct modsym *syms;
+	size_t nsyms, capsyms;
+};
+static struct module *mods;
+static size_t nmods, capmods;
+static int modlist_loop = -1;
+static int modlist_bad;
+static u64 modlist_bad_ptr;
+static const char *const memkinds[7] = { "text", "data", "rodata", "ro_after_init",
+					 "init_text", "init_data", "init_rodata" };
+
+static struct line **cmdlines;
+static size_t ncmdlines, capcmdlines;
+
+static int is_obj_directive(const char *d)
+{
+	static const char *const n[] = { "objarena", "layout", "layout-in", "modlayout", "vmarea",
+					  "vmlist", "module", "modsym", "modlist", "cmd", "fill", NULL };
+	for (int i = 0; n[i]; i++)
+		if (!strcmp(d, n[i]))
+			return 1;
+	return 0;
+}
+
+/* settings that do not depend on the mappings (run from pass1) */
+static void objs_pass1(struct line *l)
+{
+	const char *d = l->argv[0];
+	if (!strcmp(d, "layout")) {
+		need(l, 3, 3);
+		struct lay *y = lay_find(l->argv[1]);
+		if (!y)
+			die("unknown layout key '%s'", l->argv[1]);
+		if (!strcmp(l->argv[2], "none"))
+			y->none = 1;
+		else {
+			y->set = 1;
+			y->val = num(l->argv[2]);
+		}
+	} else if (!strcmp(d, "layout-in")) {
+		need(l, 2, 2);
+		if (!strcmp(l->argv[1], "symbols")) layout_where = 0;
+		else if (!strcmp(l->argv[1], "vmcoreinfo")) layout_where = 1;
+		else if (!strcmp(l->argv[1], "both")) layout_where = 2;
+		else die("layout-in symbols|vmcoreinfo|both");
+	} else if (!strcmp(d, "modlayout")) {
+		need(l, 2, 2);
+		if (!strcmp(l->argv[1], "mem")) modmem = 1;
+		else if (!strcmp(l->argv[1], "core")) modmem = 0;
+		else die("modlayout core|mem");
+	}
+	if (strcmp(d, "cmd") && strcmp(d, "fill"))
+		objs_used = 1;
+}
+
+static void parse_pair(const char *s, u64 *a, u64 *b)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *c = strchr(buf, ',');
+	if (!c)
+		die("expected A,B in '%s'", s);
+	*c = 0;
+	*a = eval(buf);
+	*b = eval(c + 1);
+}
+
+static struct module *mod_by_name(const char *n)
+{
+	for (size_t i = 0; i < nmods; i++)
+		if (!strcmp(mods[i].name, n))
+			return &mods[i];
+	return NULL;
+}
+
+/* After the mappings exist: parse the object directives and write the
+ * objects into physical memory. */
+static void build_objects(void)
+{
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		const char *d = l->argv[0];
+		cur_line = l->no;
+		if (!strcmp(d, "objarena")) {
+			need(l, 3, 3);
+			arena_next = eval(l->argv[1]);
+			arena_end = arena_next + eval(l->argv[2]);
+			arena_set = 1;
+		} else if (!strcmp(d, "vmarea")) {
+			/* vmarea ADDR SIZE [flags=N] [caller=X] [pages=X] [nr=N] [phys=X] [at=X] [vmat=X] | vmarea ADDR SIZE ram */
+			if (l->argc < 3)
+				die("vmarea ADDR SIZE [options]");
+			struct vmarea a;
+			memset(&a, 0, sizeof(a));
+			a.addr = eval(l->argv[1]);
+			a.size = eval(l->argv[2]);
+			a.obj = a.vm = ~0ULL;
+			for (int j = 3; j < l->argc; j++) {
+				const char *o = l->argv[j];
+				if (!strncmp(o, "flags=", 6)) a.flags = eval(o + 6);
+				else if (!strncmp(o, "caller=", 7)) a.caller = eval(o + 7);
+				else if (!strncmp(o, "pages=", 6)) a.pages = eval(o + 6);
+				else if (!strncmp(o, "nr=", 3)) a.nr = num(o + 3);
+				else if (!strncmp(o, "phys=", 5)) a.phys = eval(o + 5);
+				else if (!strncmp(o, "at=", 3)) a.obj = eval(o + 3);
+				else if (!strncmp(o, "vmat=", 5)) a.vm = eval(o + 5);
+				else if (!strcmp(o, "ram")) a.ram = 1;
+				else die("unknown vmarea option '%s'", o);
+			}
+			if (a.nr >> 32)
+				die("nr_pages is a u32");
+			PUSH(vmareas, nvmareas, capvmareas, a);
+		} else if (!strcmp(d, "vmlist") || !strcmp(d, "modlist")) {
+			need(l, 2, 3);
+			int vm = d[0] == 'v';
+			if (!strcmp(l->argv[1], "loop")) {
+				int n = l->argc > 2 ? (int)num(l->argv[2]) : 0;
+				if (vm) vmlist_loop = n; else modlist_loop = n;
+			} else if (!strcmp(l->argv[1], "bad")) {
+				need(l, 3, 3);
+				if (vm) { vmlist_bad = 1; vmlist_bad_ptr = eval(l->argv[2]); }
+				else { modlist_bad = 1; modlist_bad_ptr = eval(l->argv[2]); }
+			} else {
+				die("%s loop [N] | bad PTR", d);
+			}
+		} else if (!strcmp(d, "module")) {
+			/* module NAME [at=X] [core=BASE,TEXT,RO,ROAI,SIZE] [init=BASE,SIZE]
+			 *             [KIND=BASE,SIZE (mem[] kinds)] [nokallsyms] */
+			if (l->argc < 2)
+				die("module NAME [options]");
+			struct module m;
+			memset(&m, 0, sizeof(m));
+			snprintf(m.name, sizeof(m.name), "%s", l->argv[1]);
+			if (strlen(l->argv[1]) >= 56)
+				die("module name longer than 55");
+			m.at = ~0ULL;
+			for (int j = 2; j < l->argc; j++) {
+				const char *o = l->argv[j];
+				if (!strncmp(o, "at=", 3)) m.at = eval(o + 3);
+				else if (!strncmp(o, "core=", 5)) {
+					char buf[256], *save, *t;
+					u64 v[5];
+					int n = 0;
+					snprintf(buf, sizeof(buf), "%s", o + 5);
+					for (t = strtok_r(buf, ",", &save); t && n < 5; t = strtok_r(NULL, ",", &save))
+						v[n++] = eval(t);
+					if (n != 5)
+						die("core=BASE,TEXT,RO,ROAI,SIZE");
+					m.base = v[0]; m.text = v[1]; m.ro = v[2]; m.roai = v[3]; m.size = v[4];
+				} else if (!strncmp(o, "init=", 5)) parse_pair(o + 5, &m.ibase, &m.isize);
+				else if (!strcmp(o, "nokallsyms")) m.nokallsyms = 1;
+				else if (!strncmp(o, "strtab_end=", 11)) m.strtab_end = eval(o + 11);
+				else {
+					int k = -1;
+					for (int t = 0; t < 7; t++) {
+						size_t kl = strlen(memkinds[t]);
+						if (!strncmp(o, memkinds[t], kl) && o[kl] == '=')
+							k = t;
+					}
+					if (k < 0)
+						die("unknown module option '%s'", o);
+					parse_pair(strchr(o, '=') + 1, &m.mem[k][0], &m.mem[k][1]);
+				}
+			}
+			if (mod_by_name(m.name))
+				die("module %s twice", m.name);
+			PUSH(mods, nmods, capmods, m);
+		} else if (!strcmp(d, "modsym")) {
+			/* modsym MOD NAME VALUE [shndx=N] */
+			need(l, 4, 5);
+			struct module *m = mod_by_name(l->argv[1]);
+			if (!m)
+				die("modsym: no module %s (define it first)", l->argv[1]);
+			struct modsym s;
+			memset(&s, 0, sizeof(s));
+			snprintf(s.name, sizeof(s.name), "%s", l->argv[2]);
+			s.value = eval(l->argv[3]);
+			s.shndx = 1;
+			if (l->argc > 4) {
+				if (strncmp(l->argv[4], "shndx=", 6))
+					die("modsym: shndx=N");
+				s.shndx = (unsigned)num(l->argv[4] + 6);
+			}
+			PUSH(m->syms, m->nsyms, m->capsyms, s);
+		} else if (!strcmp(d, "cmd")) {
+			if (l->argc < 2)
+				die("cmd vmalloc|modules|map|ptov|read ...");
+			PUSH(cmdlines, ncmdlines, capcmdlines, l);
+		}
+	}
+	cur_line = 0;
+	if (!objs_used)
+		return;
+	layout_text(1, &vmci_extra, &vmci_extra_len);
+	layout_text(0, &symlines, &symlines_len);
+	unsigned w = wsz();
+	set_sym("vmap_area_list", vmal_head() - kaslr, 'd');
+	set_sym("modules", mods_head() - kaslr, 'd');
+
+	/* vmalloc areas */
+	u64 head = vmal_head(), o_list = L("OFFSET(vmap_area.list)");
+	for (size_t i = 0; i < nvmareas; i++) {
+		struct vmarea *a = &vmareas[i];
+		if (a->obj == ~0ULL)
+			a->obj = obj_alloc(L("SIZE(vmap_area)"));
+		if (a->ram)
+			a->vm = 0;
+		else if (a->vm == ~0ULL)
+			a->vm = obj_alloc(L("SIZE(vm_struct)"));
+		/* the vmap_area range includes the guard page; vm_struct's
+		 * addr/size are what /proc/vmallocinfo shows */
+		vput(a->obj + L("OFFSET(vmap_area.va_start)"), a->addr, w);
+		vput(a->obj + L("OFFSET(vmap_area.va_end)"), a->addr + a->size + (a->ram ? 0 : 4096), w);
+		vput(a->obj + L("OFFSET(vmap_area.vm)"), a->vm, w);
+		if (!a->ram) {
+			vput(a->vm + L("OFFSET(vm_struct.addr)"), a->addr, w);
+			vput(a->vm + L("OFFSET(vm_struct.size)"), a->size, w);
+			vput(a->vm + L("OFFSET(vm_struct.flags)"), a->flags, w);
+			vput(a->vm + L("OFFSET(vm_struct.pages)"), a->pages, w);
+			vput(a->vm + L("OFFSET(vm_struct.nr_pages)"), a->nr, 4);
+			vput(a->vm + L("OFFSET(vm_struct.phys_addr)"), a->phys, arch32 && !pae ? 4 : 8);
+			vput(a->vm + L("OFFSET(vm_struct.caller)"), a->caller, w);
+		}
+	}
+	for (size_t i = 0; i <= nvmareas; i++) {
+		u64 cur = i ? vmareas[i - 1].obj + o_list : head;
+		u64 next = i < nvmareas ? vmareas[i].obj + o_list : head;
+		u64 prev = i == 0 ? (nvmareas ? vmareas[nvmareas - 1].obj + o_list : head) :
+			   i == 1 ? head : vmareas[i - 2].obj + o_list;
+		if (i == nvmareas && vmlist_loop >= 0) {
+			if (!nvmareas || (size_t)vmlist_loop >= nvmareas)
+				die("vmlist loop: no such entry");
+			next = vmareas[vmlist_loop].obj + o_list;
+		}
+		if (i == nvmareas && vmlist_bad)
+			next = vmlist_bad_ptr;
+		vput(cur, next, w);
+		vput(cur + w, prev, w);
+	}
+
+	/* modules */
+	u64 mhead = mods_head(), m_list = L("OFFSET(module.list)");
+	for (size_t i = 0; i < nmods; i++) {
+		struct module *m = &mods[i];
+		m->obj = m->at != ~0ULL ? m->at : obj_alloc(L("SIZE(module)"));
+		vputs(m->obj + L("OFFSET(module.name)"), m->name, strlen(m->name) + 1);
+		if (modmem) {
+			u64 mb = m->obj + L("OFFSET(module.mem)"), sz = L("SIZE(module_memory)");
+			for (int t = 0; t < 7; t++) {
+				vput(mb + t * sz + L("OFFSET(module_memory.base)"), m->mem[t][0], w);
+				vput(mb + t * sz + L("OFFSET(module_memory.size)"), m->mem[t][1], 4);
+			}
+		} else {
+			u64 c = m->obj + L("OFFSET(module.core_layout)"), in = m->obj + L("OFFSET(module.init_layout)");
+			vput(c + L("OFFSET(module_layout.base)"), m->base, w);
+			vput(c + L("OFFSET(module_layout.size)"), m->size, 4);
+			vput(c + L("OFFSET(module_layout.text_size)"), m->text, 4);
+			vput(c + L("OFFSET(module_layout.ro_size)"), m->ro, 4);
+			vput(c + L("OFFSET(module_layout.ro_after_init_size)"), m->roai, 4);
+			vput(in + L("OFFSET(module_layout.base)"), m->ibase, w);
+			vput(in + L("OFFSET(module_layout.size)"), m->isize, 4);
+		}
+		if (!m->nokallsyms) {
+			u64 ks = obj_alloc(L("SIZE(mod_kallsyms)"));
+			unsigned esz = arch32 ? 16 : 24;
+			u64 n = m->nsyms + 1, tab = obj_alloc(n * esz), strsz = 1;
+			for (size_t s = 0; s < m->nsyms; s++)
+				strsz += strlen(m->syms[s].name) + 1;
+			u64 str = m->strtab_end ? m->strtab_end - strsz : obj_alloc(strsz), so = 1;
+			vput(str, 0, 1);
+			for (size_t s = 0; s < m->nsyms; s++) {
+				const struct modsym *y = &m->syms[s];
+				u64 e = tab + (s + 1) * esz;
+				vputs(str + so, y->name, strlen(y->name) + 1);
+				vput(e, so, 4); /* st_name */
+				if (arch32) {
+					vput(e + 4, y->value, 4);
+					vput(e + 8, 0x10, 4);
+					vput(e + 12, 0x12, 1);
+					vput(e + 14, y->shndx, 2);
+				} else {
+					vput(e + 4, 0x12, 1); /* STB_GLOBAL, STT_FUNC */
+					vput(e + 6, y->shndx, 2);
+					vput(e + 8, y->value, 8);
+					vput(e + 16, 0x10, 8);
+				}
+				so += strlen(y->name) + 1;
+			}
+			vput(m->obj + L("OFFSET(module.kallsyms)"), ks, w);
+			vput(ks + L("OFFSET(mod_kallsyms.symtab)"), tab, w);
+			vput(ks + L("OFFSET(mod_kallsyms.num_symtab)"), n, 4);
+			vput(ks + L("OFFSET(mod_kallsyms.strtab)"), str, w);
+		}
+	}
+	for (size_t i = 0; i <= nmods; i++) {
+		u64 cur = i ? mods[i - 1].obj + m_list : mhead;
+		u64 next = i < nmods ? mods[i].obj + m_list : mhead;
+		u64 prev = i == 0 ? (nmods ? mods[nmods - 1].obj + m_list : mhead) :
+			   i == 1 ? mhead : mods[i - 2].obj + m_list;
+		if (i == nmods && modlist_loop >= 0) {
+			if (!nmods || (size_t)modlist_loop >= nmods)
+				die("modlist loop: no such entry");
+			next = mods[modlist_loop].obj + m_list;
+		}
+		if (i == nmods && modlist_bad)
+			next = modlist_bad_ptr;
+		vput(cur, next, w);
+		vput(cur + w, prev, w);
+	}
+}
+
+/* fill VA SIZE: pseudo-random bytes through the mappings (after the
+ * essential pages: they need not be in the dump) */
+static void build_fills(void)
+{
+	for (size_t i = 0; i < nlines; i++) {
+		struct line *l = &lines[i];
+		cur_line = l->no;
+		if (strcmp(l->argv[0], "fill"))
+			continue;
+		need(l, 3, 3);
+		u64 va = eval(l->argv[1]), n = eval(l->argv[2]);
+		for (u64 k = 0; k < n; k++) {
+			u64 pa = spec_v2p(va + k);
+			u64 x = (pa + 1) * 0x9e3779b97f4a7c15ULL;
+			x ^= x >> 29;
+			x *= 0xbf58476d1ce4e5b9ULL;
+			x ^= x >> 32;
+			phys_page(pa, 1)[pa & 4095] = (unsigned char)x;
+		}
+	}
+	cur_line = 0;
+}
+
+/* ---- expectations ---- */
+static u64 pres_bytes(u64 pa, u64 len)
+{
+	return kd.on ? kd_present_in(pa, len) : present_in(pa, len);
+}
+
+/* bytes of [s, e) mapped (spec) and present in the dump; e 0: the top */
+static void va_stats(u64 s, u64 e, u64 *mapped, u64 *present)
+{
+	*mapped = *present = 0;
+	u64 last = e - 1;
+	if (e && e <= s)
+		return;
+	for (size_t i = 0; i < nmaps; i++) {
+		const struct map *m = &maps[i];
+		if (m->notpresent)
+			continue;
+		u64 a = umax(s, m->va), b = umin(last, m->va + m->size - 1);
+		if (a > b)
+			continue;
+		*mapped += b - a + 1;
+		*present += pres_bytes(m->pa + (a - m->va), b - a + 1);
+	}
+}
+
+static int sym_located(const struct sym *s)
+{
+	return s->type && strchr("TtDdBbRr", s->type) != NULL;
+}
+
+/* kallsyms-style: the symbol at or below, sized to the next symbol */
+static int ksym_name(u64 va, char *buf, size_t n)
+{
+	u64 link = va - kaslr, best = 0, next = 0;
+	int have = 0, havenext = 0;
+	for (size_t i = 0; i < nsyms; i++) {
+		if (!sym_located(&syms[i]))
+			continue;
+		u64 a = syms[i].link;
+		if (a <= link && (!have || a > best)) { best = a; have = 1; }
+		if (a > link && (!havenext || a < next)) { next = a; havenext = 1; }
+	}
+	if (!have || !havenext)
+		return 0;
+	/* among symbols at one address: one not starting with '_' */
+	const char *nm = NULL;
+	int ncand = 0, nund = 0;
+	for (size_t i = 0; i < nsyms; i++) {
+		if (!sym_located(&syms[i]) || syms[i].link != best)
+			continue;
+		if (syms[i].name[0] != '_') {
+			if (!ncand++ )
+				nm = syms[i].name;
+		} else {
+			nund++;
+			if (!ncand && !nm)
+				nm = syms[i].name;
+		}
+	}
+	if (ncand > 1 || (!ncand && nund > 1))
+		die("caller 0x%lx: several symbols at 0x%lx, the choice is ambiguous",
+		    (unsigned long)va, (unsigned long)best);
+	snprintf(buf, n, "%s+0x%lx/0x%lx", nm, (unsigned long)(link - best), (unsigned long)(next - best));
+	return 1;
+}
+
+struct mrange { const char *kind; u64 s, e; };
+static int mod_ranges(const struct module *m, struct mrange *r)
+{
+	int n = 0;
+	if (modmem) {
+		for (int t = 0; t < 7; t++)
+			if (m->mem[t][0] && m->mem[t][1])
+				r[n++] = (struct mrange){ memkinds[t], m->mem[t][0], m->mem[t][0] + m->mem[t][1] };
+		return n;
+	}
+	if (!(m->text <= m->ro && m->ro <= m->roai && m->roai <= m->size))
+		die("module %s: core sizes must be cumulative (text <= ro <= roai <= size)", m->name);
+	if (m->text)
+		r[n++] = (struct mrange){ "text", m->base, m->base + m->text };
+	if (m->ro > m->text)
+		r[n++] = (struct mrange){ "rodata", m->base + m->text, m->base + m->ro };
+	if (m->roai > m->ro)
+		r[n++] = (struct mrange){ "ro_after_init", m->base + m->ro, m->base + m->roai };
+	if (m->size > m->roai)
+		r[n++] = (struct mrange){ "data", m->base + m->roai, m->base + m->size };
+	if (m->ibase && m->isize)
+		r[n++] = (struct mrange){ "init", m->ibase, m->ibase + m->isize };
+	return n;
+}
+
+static int modlist_ok(void)
+{
+	static const char *const k[] = { "OFFSET(module.list)", "OFFSET(module.name)",
+		"OFFSET(module.core_layout)", "OFFSET(module.init_layout)", "OFFSET(module_layout.base)",
+		"OFFSET(module_layout.size)", "OFFSET(module_layout.text_size)",
+		"OFFSET(module_layout.ro_size)", "OFFSET(module_layout.ro_after_init_size)", NULL };
+	static const char *const km[] = { "OFFSET(module.list)", "OFFSET(module.name)",
+		"SIZE(module_memory)", "OFFSET(module_memory.base)", "OFFSET(module_memory.size)", NULL };
+	for (const char *const *p = modmem ? km : k; *p; p++)
+		if (!lay_given(*p))
+			return 0;
+	return modlist_loop < 0 && !modlist_bad;
+}
+
+static int mod_name(u64 va, char *buf, size_t n)
+{
+	const struct module *m = NULL;
+	struct mrange r[8], *hit = NULL;
+	if (!objs_used || !modlist_ok())
+		return 0;
+	for (size_t i = 0; i < nmods && !m; i++) {
+		int nr = mod_ranges(&mods[i], r);
+		for (int j = 0; j < nr; j++)
+			if (va >= r[j].s && va < r[j].e) {
+				m = &mods[i];
+				break;
+			}
+	}
+	if (!m || m->nokallsyms || !m->nsyms)
+		return 0;
+	if (!lay_given("OFFSET(module.kallsyms)") || !lay_given("OFFSET(mod_kallsyms.symtab)") ||
+	    !lay_given("OFFSET(mod_kallsyms.num_symtab)") || !lay_given("OFFSET(mod_kallsyms.strtab)"))
+		return 0;
+	const struct modsym *best = NULL;
+	u64 next = ~0ULL;
+	for (size_t s = 0; s < m->nsyms; s++) {
+		const struct modsym *y = &m->syms[s];
+		if (!y->shndx || !y->value)
+			continue;
+		if (y->value <= va && (!best || y->value > best->value))
+			best = y;
+		else if (y->value > va && y->value < next)
+			next = y->value;
+	}
+	if (!best)
+		return 0;
+	if (next == ~0ULL) {
+		int nr = mod_ranges(m, r);
+		for (int j = 0; j < nr; j++)
+			if (va >= r[j].s && va < r[j].e)
+				hit = &r[j];
+		next = hit->e;
+	}
+	snprintf(buf, n, "%s+0x%lx/0x%lx [%s]", best->name, (unsigned long)(va - best->value),
+		 (unsigned long)(next - best->value), m->name);
+	return 1;
+}
+
+static int symbolize(u64 va, char *buf, size_t n)
+{
+	return ksym_name(va, buf, n) || mod_name(va, buf, n);
+}
+
+static int in_named_region(const char *name, u64 va)
+{
+	for (int i = 0; i < nregions; i++)
+		if (!strcmp(regions[i].name, name) && va >= regions[i].start && va < regions[i].end)
+			return 1;
+	return 0;
+}
+
+static void jhex(FILE *f, u64 v) { fprintf(f, "\"0x%lx\"", (unsigned long)v); }
+static void jhexnull(FILE *f, u64 v) { if (v) jhex(f, v); else fprintf(f, "null"); }
+
+static void cmd_head(FILE *f, const char *check, const char *const *argv, int argc,
+		     char **args, int nargs)
+{
+	fprintf(f, "{\"kind\":\"cmd\",\"check\":");
+	json_str(f, check);
+	fprintf(f, ",\"argv\":[");
+	for (int i = 0; i < argc; i++) {
+		fprintf(f, "%s", i ? "," : "");
+		json_str(f, argv[i]);
+	}
+	fprintf(f, "],\"args\":[");
+	for (int i = 0; i < nargs; i++) {
+		fprintf(f, "%s", i ? "," : "");
+		json_str(f, args[i]);
+	}
+	fprintf(f, "],\"expect\":");
+}
+
+static const char *first_missing(const char *const *keys)
+{
+	for (const char *const *p = keys; *p; p++)
+		if (!lay_given(*p))
+			return *p;
+	return NULL;
+}
+
+static void expect_vmalloc(FILE *f)
+{
+	static const char *const keys[] = { "OFFSET(vmap_area.va_start)", "OFFSET(vmap_area.va_end)",
+		"OFFSET(vmap_area.list)", "OFFSET(vmap_area.vm)", "OFFSET(vm_struct.addr)",
+		"OFFSET(vm_struct.size)", "OFFSET(vm_struct.flags)", "OFFSET(vm_struct.pages)",
+		"OFFSET(vm_struct.nr_pages)", "OFFSET(vm_struct.phys_addr)", "OFFSET(vm_struct.caller)", NULL };
+	const char *miss = first_missing(keys);
+	if (miss) {
+		char w[64];
+		const char *p = strchr(miss, '(');
+		snprintf(w, sizeof(w), "%.*s", (int)(strlen(p + 1) - 1), p + 1);
+		fprintf(f, "{\"rc\":3,\"error\":");
+		json_str(f, w);
+		fprintf(f, "}}\n");
+		return;
+	}
+	if (vmlist_loop >= 0) {
+		fprintf(f, "{\"rc\":3,\"error\":\"loops\"}}\n");
+		return;
+	}
+	if (vmlist_bad) {
+		fprintf(f, "{\"rc\":3,\"error\":\"\"}}\n");
+		return;
+	}
+	fprintf(f, "{\"rc\":0,\"areas\":[");
+	for (size_t i = 0; i < nvmareas; i++) {
+		const struct vmarea *a = &vmareas[i];
+		u64 s = a->addr, e = a->addr + a->size, mp, pr;
+		char sym[256], fl[128] = "";
+		fprintf(f, "%s{\"start\":", i ? "," : "");
+		jhex(f, s);
+		fprintf(f, ",\"end\":");
+		jhex(f, e);
+		fprintf(f, ",\"size\":%lu,\"caller\":", (unsigned long)(e - s));
+		u64 caller = a->ram ? 0 : a->caller;
+		jhexnull(f, caller);
+		fprintf(f, ",\"caller_symbol\":");
+		if (caller && symbolize(caller, sym, sizeof(sym)))
+			json_str(f, sym);
+		else
+			fprintf(f, "null");
+		fprintf(f, ",\"pages\":%lu,\"phys\":", (unsigned long)(a->ram ? 0 : a->nr));
+		jhexnull(f, a->ram ? 0 : a->phys);
+		if (a->ram) {
+			snprintf(fl, sizeof(fl), "vm_map_ram");
+		} else {
+			static const char *const fn[5] = { "ioremap", "vmalloc", "vmap", "user", "dma-coherent" };
+			for (int b = 0; b < 5; b++)
+				if (a->flags & (1ULL << b))
+					snprintf(fl + strlen(fl), sizeof(fl) - strlen(fl), "%s%s", fl[0] ? " " : "", fn[b]);
+			if (a->pages && in_named_region("vmalloc", a->pages))
+				snprintf(fl + strlen(fl), sizeof(fl) - strlen(fl), "%svpages", fl[0] ? " " : "");
+		}
+		fprintf(f, ",\"flags\":");
+		json_str(f, fl);
+		fprintf(f, ",\"vmap_area\":");
+		jhex(f, a->obj);
+		fprintf(f, ",\"vm_struct\":");
+		jhexnull(f, a->vm);
+		va_stats(s, e, &mp, &pr);
+		fprintf(f, ",\"mapped_bytes\":%lu,\"present_bytes\":%lu}", (unsigned long)mp, (unsigned long)pr);
+	}
+	fprintf(f, "]}}\n");
+}
+
+static void expect_modules(FILE *f)
+{
+	if (modlist_loop >= 0) {
+		fprintf(f, "{\"rc\":3,\"error\":\"loops\"}}\n");
+		return;
+	}
+	if (modlist_bad) {
+		fprintf(f, "{\"rc\":3,\"error\":\"\"}}\n");
+		return;
+	}
+	fprintf(f, "{\"rc\":0,\"modules\":[");
+	for (size_t i = 0; i < nmods; i++) {
+		const struct module *m = &mods[i];
+		struct mrange r[8];
+		int nr = mod_ranges(m, r);
+		u64 size = 0, mp = 0, pr = 0;
+		for (int j = 0; j < nr; j++) {
+			u64 a, b;
+			size += r[j].e - r[j].s;
+			va_stats(r[j].s, r[j].e, &a, &b);
+			mp += a;
+			pr += b;
+		}
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_str(f, m->name);
+		fprintf(f, ",\"module\":");
+		jhex(f, m->obj);
+		fprintf(f, ",\"size\":%lu,\"mapped_bytes\":%lu,\"present_bytes\":%lu,\"ranges\":[",
+			(unsigned long)size, (unsigned long)mp, (unsigned long)pr);
+		for (int j = 0; j < nr; j++) {
+			fprintf(f, "%s{\"kind\":\"%s\",\"start\":", j ? "," : "", r[j].kind);
+			jhex(f, r[j].s);
+			fprintf(f, ",\"end\":");
+			jhex(f, r[j].e);
+			fprintf(f, "}");
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "]}}\n");
+}
+
+static const char *cache_of(const struct map *m)
+{
+	static const char *const c[8] = { "WB", "WC", "UC-", "UC", "WB", "WP", "UC-", "WT" };
+	return c[m->pat << 2 | m->pcd << 1 | m->pwt];
+}
+
+static int cmp_mapp(const void *a, const void *b)
+{
+	const struct map *x = *(const struct map *const *)a, *y = *(const struct map *const *)b;
+	return x->va < y->va ? -1 : x->va > y->va;
+}
+
+static void region_json(FILE *f, u64 va)
+{
+	const char *r = region_of(va, NULL, NULL);
+	if (r)
+		json_str(f, r);
+	else
+		fprintf(f, "null");
+}
+
+static void expect_map(FILE *f, u64 start, u64 end)
+{
+	const struct map **v = xcalloc(nmaps, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < nmaps; i++)
+		if (!maps[i].notpresent)
+			v[n++] = &maps[i];
+	qsort(v, n, sizeof(*v), cmp_mapp);
+	struct run { u64 va, pa, size, pgsz; const struct map *m; } cur = { 0 }, *runs = NULL;
+	size_t nr = 0, capr = 0;
+	int have = 0;
+	u64 last = end - 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct map *m = v[i];
+		u64 a = umax(start, m->va), b = umin(last, m->va + m->size - 1);
+		if ((end && end <= start) || a > b)
+			continue;
+		struct run r = { a, m->pa + (a - m->va), b - a + 1, m->pgsz, m };
+		const struct map *c = have ? cur.m : NULL;
+		if (have && cur.va + cur.size == r.va && cur.pa + cur.size == r.pa && cur.pgsz == r.pgsz &&
+		    c->ro == m->ro && c->nx == m->nx && c->noglobal == m->noglobal && c->user == m->user &&
+		    !strcmp(cache_of(c), cache_of(m))) {
+			cur.size += r.size;
+			continue;
+		}
+		if (have)
+			PUSH(runs, nr, capr, cur);
+		cur = r;
+		have = 1;
+	}
+	if (have)
+		PUSH(runs, nr, capr, cur);
+	fprintf(f, "{\"rc\":0,\"runs\":[");
+	for (size_t i = 0; i < nr; i++) {
+		const struct run *r = &runs[i];
+		fprintf(f, "%s{\"va\":", i ? "," : "");
+		jhex(f, r->va);
+		fprintf(f, ",\"va_end\":");
+		jhex(f, r->va + r->size);
+		fprintf(f, ",\"pa\":");
+		jhex(f, r->pa);
+		fprintf(f, ",\"pa_end\":");
+		jhex(f, r->pa + r->size);
+		fprintf(f, ",\"size\":%lu,\"page_size\":%lu,\"present_bytes\":%lu,\"rw\":%s,\"nx\":%s,"
+			"\"global\":%s,\"user\":%s,\"cache\":\"%s\",\"region\":",
+			(unsigned long)r->size, (unsigned long)r->pgsz,
+			(unsigned long)pres_bytes(r->pa, r->size), r->m->ro ? "false" : "true",
+			r->m->nx ? "true" : "false", r->m->noglobal ? "false" : "true",
+			r->m->user ? "true" : "false", cache_of(r->m));
+		region_json(f, r->va);
+		fprintf(f, "}");
+	}
+	fprintf(f, "]}}\n");
+	free(runs);
+	free(v);
+}
+
+static void expect_ptov(FILE *f, u64 *pas, int npa)
+{
+	u64 utop = arch32 ? page_offset : levels == 5 ? 1ULL << 56 : 1ULL << 47;
+	u64 base = arch32 ? page_offset : pob;
+	int rc = 0;
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *g = open_memstream(&body, &blen);
+	for (int i = 0; i < npa; i++) {
+		u64 pa = pas[i];
+		int n = 0, first = -1;
+		u64 vas[64];
+		for (size_t j = 0; j < nmaps; j++) {
+			const struct map *m = &maps[j];
+			if (m->notpresent || pa < m->pa || pa - m->pa >= m->size || m->va + (pa - m->pa) < utop)
+				continue;
+			if (n == 64)
+				die("ptov: too many aliases");
+			vas[n++] = m->va + (pa - m->pa);
+		}
+		/* ascending, the direct-map alias first */
+		for (int a = 1; a < n; a++)
+			for (int b = a; b > 0 && vas[b] < vas[b - 1]; b--) {
+				u64 t = vas[b]; vas[b] = vas[b - 1]; vas[b - 1] = t;
+			}
+		for (int a = 0; a < n; a++)
+			if (vas[a] == base + pa)
+				first = a;
+		if (first > 0) {
+			u64 t = vas[first];
+			memmove(vas + 1, vas, (size_t)first * sizeof(u64));
+			vas[0] = t;
+		}
+		if (!n)
+			rc = 1;
+		fprintf(g, "%s{\"pa\":", i ? "," : "");
+		jhex(g, pa);
+		fprintf(g, ",\"direct_first\":%s,\"va\":[", first >= 0 ? "true" : "false");
+		for (int a = 0; a < n; a++) {
+			fprintf(g, "%s{\"va\":", a ? "," : "");
+			jhex(g, vas[a]);
+			fprintf(g, ",\"region\":");
+			region_json(g, vas[a]);
+			fprintf(g, "}");
+		}
+		fprintf(g, "]}");
+	}
+	fclose(g);
+	fprintf(f, "{\"rc\":%d,\"results\":[%s]}}\n", rc, body);
+	free(body);
+}
+
+/* status of the 4K-chunk at va for read: mapped/excluded/not-in-dump/unmapped */
+static const char *read_status(u64 va, u64 *pa_out)
+{
+	const struct map *m = spec_map(va);
+	if (!m)
+		return "unmapped";
+	u64 pa = m->pa + (va - m->va);
+	*pa_out = pa;
+	if (kd.on) {
+		char file[512];
+		return kd_expect(pa, file, sizeof(file));
+	}
+	for (size_t i = 0; i < nloads; i++)
+		if (pa >= loads[i].paddr && pa - loads[i].paddr < loads[i].memsz) {
+			if (pa - loads[i].paddr >= loads[i].filesz)
+				return "excluded";
+			return loads[i].off + (pa - loads[i].paddr) + 1 <= file_size_final ? "mapped" : "not-in-dump";
+		}
+	return "not-in-dump";
+}
+
+static void expect_read(FILE *f, u64 va, u64 len)
+{
+	int rc = 0;
+	fprintf(f, "{\"va\":");
+	jhex(f, va);
+	fprintf(f, ",\"chunks\":[");
+	for (u64 done = 0, k = 0; done < len; k++) {
+		u64 chunk = 4096 - (va + done) % 4096, pa = 0;
+		if (chunk > len - done)
+			chunk = len - done;
+		const char *st = read_status(va + done, &pa);
+		fprintf(f, "%s{\"va\":", k ? "," : "");
+		jhex(f, va + done);
+		fprintf(f, ",\"len\":%lu,\"status\":\"%s\"", (unsigned long)chunk, st);
+		if (!strcmp(st, "mapped")) {
+			fprintf(f, ",\"hex\":\"");
+			for (u64 i = 0; i < chunk; i++) {
+				unsigned char *pg = phys_page(pa + i, 0);
+				fprintf(f, "%02x", pg ? pg[(pa + i) & 4095] : 0);
+			}
+			fprintf(f, "\"");
+		} else {
+			rc = 1;
+		}
+		fprintf(f, "}");
+		done += chunk;
+	}
+	fprintf(f, "],\"rc\":%d}}\n", rc);
+}
+
+static void expect_cmds(FILE *f)
+{
+	for (size_t i = 0; i < ncmdlines; i++) {
+		struct line *l = cmdlines[i];
+		const char *c = l->argv[1];
+		cur_line = l->no;
+		if (!strcmp(c, "vmalloc")) {
+			static const char *const av[] = { "vmalloc", "--json" };
+			need(l, 2, 2);
+			cmd_head(f, "vmalloc", av, 2, NULL, 0);
+			expect_vmalloc(f);
+		} else if (!strcmp(c, "modules")) {
+			static const char *const av[] = { "modules", "--json" };
+			need(l, 2, 2);
+			cmd_head(f, "modules", av, 2, NULL, 0);
+			expect_modules(f);
+		} else if (!strcmp(c, "map")) {
+			need(l, 2, 3);
+			if (l->argc == 3) {
+				const char *av[] = { "map", "--json", "--region", l->argv[2] };
+				int r;
+				for (r = 0; r < nregions; r++)
+					if (!strcmp(regions[r].name, l->argv[2]))
+						break;
+				if (r == nregions)
+					die("cmd map: no region %s", l->argv[2]);
+				char chk[80];
+				snprintf(chk, sizeof(chk), "map %s", l->argv[2]);
+				cmd_head(f, chk, av, 4, NULL, 0);
+				expect_map(f, regions[r].start, regions[r].end);
+			} else {
+				static const char *const av[] = { "map", "--json" };
+				cmd_head(f, "map", av, 2, NULL, 0);
+				expect_map(f, 0, 0);
+			}
+		} else if (!strcmp(c, "ptov")) {
+			static const char *const av[] = { "ptov", "--json" };
+			u64 pas[30];
+			char *args[30], b[30][32];
+			if (l->argc < 3)
+				die("cmd ptov PA...");
+			for (int j = 2; j < l->argc; j++) {
+				pas[j - 2] = eval(l->argv[j]);
+				snprintf(b[j - 2], sizeof(b[0]), "%lx", (unsigned long)pas[j - 2]);
+				args[j - 2] = b[j - 2];
+			}
+			char chk[64];
+			snprintf(chk, sizeof(chk), "ptov %s", args[0]);
+			cmd_head(f, chk, av, 2, args, l->argc - 2);
+			expect_ptov(f, pas, l->argc - 2);
+		} else if (!strcmp(c, "read")) {
+			/* cmd read ADDR LEN [raw] [zero] */
+			const char *av[4] = { "read" };
+			int ac = 1;
+			if (l->argc < 4)
+				die("cmd read ADDR LEN [raw] [zero]");
+			for (int j = 4; j < l->argc; j++) {
+				if (!strcmp(l->argv[j], "raw")) av[ac++] = "--raw";
+				else if (!strcmp(l->argv[j], "zero")) av[ac++] = "--zero-excluded";
+				else die("cmd read: raw|zero");
+			}
+			u64 va, len = eval(l->argv[3]);
+			char a0[64], a1[32], *args[2] = { a0, a1 };
+			if (l->argv[2][0] == '@') {
+				va = eval(l->argv[2]);
+				snprintf(a0, sizeof(a0), "0x%lx", (unsigned long)va);
+			} else {
+				if (!parse_probe(l->argv[2], &va))
+					die("cmd read: bad address '%s'", l->argv[2]);
+				snprintf(a0, sizeof(a0), "%s", l->argv[2]);
+			}
+			snprintf(a1, sizeof(a1), "%lu", (unsigned long)len);
+			char chk[128];
+			snprintf(chk, sizeof(chk), "read%s%s %s %s", ac > 1 ? " " : "", ac > 1 ? av[1] + 2 : "", a0, a1);
+			if (ac > 2)
+				snprintf(chk + strlen(chk), sizeof(chk) - strlen(chk), " +%s", av[2] + 2);
+			cmd_head(f, chk, av, ac, args, 2);
+			expect_read(f, va, len);
+		} else {
+			die("cmd vmalloc|modules|map [REGION]|ptov PA...|read ADDR LEN [raw] [zero]");
+		}
+	}
+	cur_line = 0;
+}
+
 static char *path_join(const char *dir, const char *name)
 {
 	char *p = xcalloc(1, strlen(dir) + strlen(name) + 2);
@@ -2958,6 +4081,7 @@ static void write_outputs(const char *outdir)
 	fprintf(ef, "}\n");
 	fwrite(pbuf, 1, plen, ef);
 	expect_regions(ef);
+	expect_cmds(ef);
 	if (kd.on)
 		kd_expect_verify(ef);
 	if (fclose(pf) || fclose(ef))
@@ -3111,7 +4235,9 @@ static void main_i386(const char *outdir)
 			if (badts[j].start < maps[i].va + maps[i].size && maps[i].va < badts[j].start + badts[j].size)
 				die("badtable at 0x%lx overlaps a mapping", (unsigned long)badts[j].va);
 	}
+	build_objects();
 	npfn_ess = npfn;
+	build_fills();
 	build_probes();
 	build_regions();
 	build_notes();
@@ -3287,7 +4413,9 @@ int main(int argc, char **argv)
 			if (holes[i].start < maps[j].va + maps[j].size && maps[j].va < holes[i].start + holes[i].size)
 				die("hole at 0x%lx overlaps a mapping", (unsigned long)holes[i].va);
 
-	npfn_ess = npfn; /* pages after this (noise) are not essential */
+	build_objects();
+	npfn_ess = npfn; /* pages after this (noise, fill) are not essential */
+	build_fills();
 	build_probes();
 	build_regions();
 	build_notes();

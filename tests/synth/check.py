@@ -8,12 +8,18 @@ and what run.sh captured: TAG.out / TAG.err / TAG.rc for TAG in
 vtop (addresses as arguments), stdin (addresses on stdin), regions, and for
 force-ok cases vtopf / regionsf (the same with --force).
 
+expect.jsonl's "cmd" lines (spec 'cmd ...': vmalloc, modules, map, ptov,
+read) are run here, with a 10 s timeout each (a looping list must be caught
+at once), and compared: one check per command, plus one per vmalloc area,
+module and map run.
+
 Prints exactly one 'PASS: synth NAME WHAT' or 'FAIL: synth NAME WHAT: WHY'
 line per check; exit status 1 if anything failed.
 """
 import json
 import os
 import signal
+import subprocess
 import sys
 
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -49,6 +55,7 @@ def load_run(tag):
 
 
 meta, probes, regions, verify = None, [], None, None
+cmds = []  # "cmd" lines: object commands run here (vmalloc, modules, map, ptov, read)
 with open(os.path.join(wd, "expect.jsonl")) as f:
     for line in f:
         o = json.loads(line)
@@ -60,6 +67,8 @@ with open(os.path.join(wd, "expect.jsonl")) as f:
             regions = o["expect"]
         elif o["kind"] == "verify":
             verify = o
+        elif o["kind"] == "cmd":
+            cmds.append(o)
 
 vmcore = os.path.join(wd, "vmcore")
 symbols = os.path.join(wd, "symbols")
@@ -428,6 +437,254 @@ def check_sane(tag, what):
     report(what, "; ".join(why) or None)
 
 
+
+# ---- object commands ('cmd' lines): run here, compared with the generator's
+# model of the kernel objects, mappings and memory contents.
+CMD_TIMEOUT = 10
+
+
+def run_cmd(c):
+    """(stdout bytes, stderr text, rc) or (None, why, None)."""
+    if not have_tool:
+        return None, f"kmapdump not found at {kmapdump}", None
+    argv = [kmapdump] + c["argv"] + dumps + [symbols] + c["args"]
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=CMD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {CMD_TIMEOUT} s (endless list walk?)", None
+    err = p.stderr.decode(errors="replace")
+    if p.returncode < 0:
+        return None, f"killed by signal {-p.returncode}; stderr: {err.strip()[:200]}", None
+    return p.stdout, err, p.returncode
+
+
+def err_lines(err):
+    return [ln for ln in err.split("\n") if ln != ""]
+
+
+def check_cmd_error(what, exp, out, err, rc):
+    why = []
+    if rc != exp["rc"]:
+        why.append(f"exit status {rc}, expected {exp['rc']}")
+    lines = err_lines(err)
+    if len(lines) != 1:
+        why.append(f"{len(lines)} stderr lines, expected exactly 1: {err.strip()[:200]!r}")
+    elif exp.get("error") and exp["error"].lower() not in lines[0].lower():
+        why.append(f"stderr does not mention {exp['error']!r}: {lines[0][:200]!r}")
+    if out.strip():
+        why.append(f"unexpected stdout: {out[:100]!r}")
+    report(what, "; ".join(why) or None)
+
+
+def diff_obj(exp, got):
+    """Reasons why dict got does not carry exp's keys and values."""
+    if not isinstance(got, dict):
+        return [f"not an object: {json.dumps(got)[:100]}"]
+    probs = []
+    for k, ev in exp.items():
+        if k not in got:
+            probs.append(f"missing {k!r}")
+        elif got[k] != ev:
+            probs.append(f"{k}={json.dumps(got[k])} expected {json.dumps(ev)}")
+    return probs
+
+
+def parse_one_json(what, out, err, rc, key):
+    """The single JSON object with list KEY, or None (reported)."""
+    try:
+        got = json.loads(out.decode(errors="replace"))
+        if not isinstance(got, dict) or not isinstance(got.get(key), list):
+            raise ValueError(f"no {key!r} list")
+        return got
+    except ValueError as e:
+        report(what, f"output is not one JSON object ({e}); rc={rc}; stderr: {err.strip()[:200]}")
+        return None
+
+
+def check_cmd_list(c, out, err, rc, key, label, ident):
+    """vmalloc areas / modules: one check for the command, one per item."""
+    what = f"cmd {c['check']}"
+    exp = c["expect"]
+    items = exp[key]
+    got = parse_one_json(what, out, err, rc, key)
+    if got is None:
+        for i, it in enumerate(items):
+            report(f"{what} {label}[{i}] {it[ident]}", "no JSON output")
+        return
+    g = got[key]
+    why = []
+    if rc != 0:
+        why.append(f"exit status {rc}, expected 0")
+    if err.strip():
+        why.append(f"stderr: {err.strip()[:200]!r}")
+    if len(g) != len(items):
+        why.append(f"{len(g)} {key}, expected {len(items)}: got "
+                   + ", ".join(str(x.get(ident)) if isinstance(x, dict) else "?" for x in g[:8]))
+    report(what, "; ".join(why) or None)
+    for i, it in enumerate(items):
+        w = f"{what} {label}[{i}] {it[ident]}"
+        if i >= len(g):
+            report(w, "missing from the output")
+            continue
+        p = diff_obj(it, g[i])
+        report(w, "; ".join(p) or None)
+
+
+def check_cmd_map(c, out, err, rc):
+    what = f"cmd {c['check']}"
+    runs = c["expect"]["runs"]
+    got, bad = [], None
+    for ln in out.decode(errors="replace").splitlines():
+        if not ln.strip():
+            continue
+        try:
+            got.append(json.loads(ln))
+        except ValueError:
+            bad = ln
+    why = []
+    if rc != 0:
+        why.append(f"exit status {rc}, expected 0")
+    if err.strip():
+        why.append(f"stderr: {err.strip()[:200]!r}")
+    if bad is not None:
+        why.append(f"line is not JSON: {bad[:100]!r}")
+    gv = [x.get("va") if isinstance(x, dict) else None for x in got]
+    ev = [r["va"] for r in runs]
+    if gv != ev:
+        extra = [v for v in gv if v not in ev]
+        miss = [v for v in ev if v not in gv]
+        why.append(f"{len(got)} runs, expected {len(runs)}; unexpected starts {extra[:6]}, missing {miss[:6]}")
+    report(what, "; ".join(why) or None)
+    byva = {x.get("va"): x for x in got if isinstance(x, dict)}
+    for r in runs:
+        w = f"{what} run {r['va']}"
+        if r["va"] not in byva:
+            report(w, "no run starts here")
+            continue
+        report(w, "; ".join(diff_obj(r, byva[r["va"]])) or None)
+
+
+def check_cmd_ptov(c, out, err, rc):
+    what = f"cmd {c['check']}"
+    exp = c["expect"]
+    why = []
+    if rc != exp["rc"]:
+        why.append(f"exit status {rc}, expected {exp['rc']}")
+    if err.strip():
+        why.append(f"stderr: {err.strip()[:200]!r}")
+    got = []
+    for ln in out.decode(errors="replace").splitlines():
+        if ln.strip():
+            try:
+                got.append(json.loads(ln))
+            except ValueError:
+                why.append(f"line is not JSON: {ln[:100]!r}")
+    if len(got) != len(exp["results"]):
+        why.append(f"{len(got)} output lines for {len(exp['results'])} addresses")
+    for e, g in zip(exp["results"], got):
+        if not isinstance(g, dict) or g.get("pa") != e["pa"] or not isinstance(g.get("va"), list):
+            why.append(f"{e['pa']}: got {json.dumps(g)[:150]}")
+            continue
+        ev, gv = e["va"], g["va"]
+        key = lambda x: json.dumps(x, sort_keys=True)
+        if e["direct_first"] and (not gv or gv[0] != ev[0]):
+            why.append(f"{e['pa']}: first VA {json.dumps(gv[:1])}, expected the direct-map alias {json.dumps(ev[0])}")
+        if sorted(map(key, gv)) != sorted(map(key, ev)):
+            why.append(f"{e['pa']}: VAs {json.dumps(gv)[:300]} expected (any order after the first) {json.dumps(ev)[:300]}")
+    report(what, "; ".join(why[:4]) or None)
+
+
+def hexdump_lines(va, data):
+    res = []
+    for i in range(0, len(data), 16):
+        b = data[i:i + 16]
+        s = f"{va + i:016x} "
+        for j in range(16):
+            if j == 8:
+                s += " "
+            s += f" {b[j]:02x}" if j < len(b) else "   "
+        s += "  |" + "".join(chr(x) if 0x20 <= x < 0x7f else "." for x in b) + "|"
+        res.append(s)
+    return res
+
+
+def check_cmd_read(c, out, err, rc):
+    what = f"cmd {c['check']}"
+    exp = c["expect"]
+    raw = "--raw" in c["argv"]
+    zero = "--zero-excluded" in c["argv"]
+    why = []
+    want_rc = exp["rc"]
+    if raw:
+        data, stop = b"", None
+        for ch in exp["chunks"]:
+            if ch["status"] == "mapped":
+                data += bytes.fromhex(ch["hex"])
+            elif zero and ch["status"] == "excluded":
+                data += bytes(ch["len"])
+            else:
+                stop = ch
+                break
+        if out != data:
+            n = next((i for i in range(min(len(out), len(data))) if out[i] != data[i]), min(len(out), len(data)))
+            why.append(f"{len(out)} bytes on stdout, expected {len(data)}; first difference at byte {n}")
+        lines = err_lines(err)
+        if stop is not None:
+            if len(lines) != 1:
+                why.append(f"{len(lines)} stderr lines, expected 1 naming {stop['va']}: {err.strip()[:200]!r}")
+            elif stop["va"] not in lines[0]:
+                why.append(f"stderr does not name {stop['va']} ({stop['status']}): {lines[0][:200]!r}")
+        elif lines:
+            why.append(f"unexpected stderr: {err.strip()[:200]!r}")
+    else:
+        exp_lines = []  # (text, is_prefix)
+        for ch in exp["chunks"]:
+            va = int(ch["va"], 16)
+            if ch["status"] == "mapped":
+                exp_lines += [(x, False) for x in hexdump_lines(va, bytes.fromhex(ch["hex"]))]
+            elif zero and ch["status"] == "excluded":
+                exp_lines += [(x, False) for x in hexdump_lines(va, bytes(ch["len"]))]
+            else:
+                exp_lines.append((f"{va:016x}  <{ch['len']} bytes {ch['status']}: ", True))
+        got = out.decode(errors="replace").splitlines()
+        if len(got) != len(exp_lines):
+            why.append(f"{len(got)} output lines, expected {len(exp_lines)}")
+        for i, ((e, pre), g) in enumerate(zip(exp_lines, got)):
+            if (pre and not g.startswith(e)) or (not pre and g != e):
+                why.append(f"line {i + 1}: {g[:120]!r}, expected {e!r}{'...' if pre else ''}")
+                break
+        if err.strip():
+            why.append(f"unexpected stderr: {err.strip()[:200]!r}")
+    if rc != want_rc:
+        why.append(f"exit status {rc}, expected {want_rc}")
+    report(what, "; ".join(why) or None)
+
+
+def check_cmds():
+    for c in cmds:
+        what = f"cmd {c['check']}"
+        exp = c["expect"]
+        out, err, rc = run_cmd(c)
+        if out is None:
+            report(what, err)
+            continue
+        if "error" in exp:
+            check_cmd_error(what, exp, out.decode(errors="replace"), err, rc)
+        elif c["argv"][0] == "vmalloc":
+            check_cmd_list(c, out, err, rc, "areas", "area", "start")
+        elif c["argv"][0] == "modules":
+            check_cmd_list(c, out, err, rc, "modules", "module", "name")
+        elif c["argv"][0] == "map":
+            check_cmd_map(c, out, err, rc)
+        elif c["argv"][0] == "ptov":
+            check_cmd_ptov(c, out, err, rc)
+        elif c["argv"][0] == "read":
+            check_cmd_read(c, out, err, rc)
+        else:
+            report(what, f"unknown command {c['argv'][0]!r} in expect.jsonl")
+
+
 err = meta.get("error")
 missing = set(meta.get("codecs", [])) - kmd_codecs
 if missing and not meta.get("sane") and err is None:
@@ -452,5 +709,6 @@ else:
     check_regions("regions", "")
 if not missing and not meta.get("sane"):
     check_verify()
+check_cmds()
 
 sys.exit(1 if failed else 0)

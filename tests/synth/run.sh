@@ -16,7 +16,8 @@
 #
 # A spec with a 'format kdump ...' line makes a kdump-compressed dump (maybe
 # flattened or split into several files, listed in dumpfiles.txt); such
-# cases are also checked with 'kmapdump verify'.
+# cases are also checked with 'kmapdump verify'.  'cmd' lines (object
+# commands: vmalloc, modules, map, ptov, read) are run by check.py itself.
 #
 # Output: one 'PASS: synth NAME WHAT' / 'FAIL: synth NAME WHAT: WHY' line per
 # check ('SKIP: synth NAME: WHY' when the generator lacks a codec).  Exit
