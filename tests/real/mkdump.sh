@@ -120,7 +120,7 @@ INPUTS=$( {
     cat "$KDIR/modules.order"
     echo "$INIT"
     echo "${QEMU_ARGS[*]} $NAME"
-    sha256sum "$HERE/qmp_dump.py"
+    sha256sum < "$HERE/qmp_dump.py"  # content only: clones live elsewhere
 } | sha256sum | cut -d' ' -f1)
 
 if [ "${KMAPDUMP_FORCE:-0}" != 1 ] && [ -s "$OUT/vmcore.elf" ] && [ -s "$OUT/vmcore.kdump-zlib" ] \

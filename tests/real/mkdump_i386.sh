@@ -129,7 +129,7 @@ INPUTS=$( {
     echo "$INIT"
     echo "minix-v3-8M"
     echo "$QEMU -accel tcg -cpu $CPU ${QEMU_ARGS[*]} $NAME fill=$FILL_MB"
-    sha256sum "$HERE/qmp_dump.py"
+    sha256sum < "$HERE/qmp_dump.py"  # content only: clones live elsewhere
 } | sha256sum | cut -d' ' -f1)
 
 if [ "${KMAPDUMP_FORCE:-0}" != 1 ] && [ -s "$OUT/vmcore.elf" ] && [ -s "$OUT/vmcore.kdump-zlib" ] \
