@@ -110,7 +110,7 @@ static void json_hex(FILE *f, uint64_t v)
 
 /* ---- human-readable sizes ------------------------------------------ */
 
-static const char *human(uint64_t n, char *buf, size_t size)
+const char *cli_human(uint64_t n, char *buf, size_t size)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB",
 					    "TiB", "PiB", "EiB" };
@@ -141,8 +141,8 @@ static void print_header_text(const struct kmd_info *in)
 	if (in->lowmem_bytes) {
 		char a[32], b[32];
 		printf("memory:        lowmem %s, highmem %s\n",
-		       human(in->lowmem_bytes, a, sizeof(a)),
-		       in->highmem_bytes ? human(in->highmem_bytes, b, sizeof(b)) : "none");
+		       cli_human(in->lowmem_bytes, a, sizeof(a)),
+		       in->highmem_bytes ? cli_human(in->highmem_bytes, b, sizeof(b)) : "none");
 	}
 	printf("KASLR offset:  0x%" PRIx64 "\n", in->kaslr_offset);
 	printf("phys_base:     0x%" PRIx64 "%s\n", in->phys_base,
@@ -263,9 +263,9 @@ static int cmd_regions(kmd_t *k, const struct opts *o)
 			printf("%-16s 0x%0*" PRIx64 " - 0x%0*" PRIx64
 			       " %10s %10s %10s\n",
 			       name, w, r->start, w, r->end,
-			       human(r->end - r->start, a, sizeof(a)),
-			       human(st[i].mapped, b, sizeof(b)),
-			       human(st[i].present, c, sizeof(c)));
+			       cli_human(r->end - r->start, a, sizeof(a)),
+			       cli_human(st[i].mapped, b, sizeof(b)),
+			       cli_human(st[i].present, c, sizeof(c)));
 		}
 	}
 	free(st);
@@ -312,11 +312,11 @@ static int print_run(void *arg, const struct kmd_run *r)
 		char a[32], b[32], c[48] = "";
 		if (r->present != r->size)
 			snprintf(c, sizeof(c), "%s in dump",
-				 human(r->present, b, sizeof(b)));
+				 cli_human(r->present, b, sizeof(b)));
 		printf("0x%016" PRIx64 "-0x%016" PRIx64 "  0x%012" PRIx64 "-0x%012" PRIx64
 		       "  %10s  %-4s  %-22s %-14s %s\n",
 		       r->va, r->va + r->size, r->pa, r->pa + r->size,
-		       human(r->size, a, sizeof(a)), page_size_str(r->page_size),
+		       cli_human(r->size, a, sizeof(a)), page_size_str(r->page_size),
 		       flags, r->region ? r->region : "-", c);
 	}
 	return 0;
@@ -351,7 +351,7 @@ static int cmd_map(kmd_t *k, const struct opts *o)
 	if (!o->json) {
 		char a[32];
 		printf("%" PRIu64 " runs, %s mapped\n", m.runs,
-		       human(m.bytes, a, sizeof(a)));
+		       cli_human(m.bytes, a, sizeof(a)));
 	}
 	if (kmd_info(k)->warning)
 		fprintf(stderr, "kmapdump: warning: %s\n", kmd_info(k)->warning);
@@ -607,9 +607,9 @@ static int cmd_modules(kmd_t *k, const struct opts *o)
 			char a[32], b[32], c[32];
 			printf("%-20s 0x%0*" PRIx64 " %10s %10s %10s ", e->name,
 			       kmd_info(k)->levels <= 3 ? 8 : 16, e->addr,
-			       human(e->size, a, sizeof(a)),
-			       human(e->mapped_bytes, b, sizeof(b)),
-			       human(e->present_bytes, c, sizeof(c)));
+			       cli_human(e->size, a, sizeof(a)),
+			       cli_human(e->mapped_bytes, b, sizeof(b)),
+			       cli_human(e->present_bytes, c, sizeof(c)));
 			for (unsigned r = 0; r < e->nranges; r++)
 				printf(" %s 0x%" PRIx64 "-0x%" PRIx64, e->range[r].kind,
 				       e->range[r].start, e->range[r].end);

@@ -17,23 +17,6 @@
 #include "kmapdump.h"
 #include "svg.h"
 
-static void human(uint64_t n, char *buf, size_t size)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB",
-					    "TiB", "PiB", "EiB" };
-	double v = (double)n;
-	unsigned u = 0;
-
-	while (v >= 1024 && u < 6) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, size, "%" PRIu64 " B", n);
-	else
-		snprintf(buf, size, "%.1f %s", v, unit[u]);
-}
-
 static void esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -117,9 +100,9 @@ int svg_write(FILE *f, const struct kmd_info *in, const struct svg_band *b,
 		esc(f, r->name);
 		fprintf(f, "</text>\n<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" fill=\"#444\" text-anchor=\"end\">0x%016" PRIx64 "</text>\n",
 			left - 10 + indent, y + h / 2 + 11, r->start);
-		human(size, s1, sizeof(s1));
-		human(b[i].mapped, s2, sizeof(s2));
-		human(b[i].present, s3, sizeof(s3));
+		cli_human(size, s1, sizeof(s1));
+		cli_human(b[i].mapped, s2, sizeof(s2));
+		cli_human(b[i].present, s3, sizeof(s3));
 		fprintf(f, "<text x=\"%.0f\" y=\"%.1f\">%s, mapped %s</text>\n",
 			left + barw + 12, y + h / 2 - 3, s1, s2);
 		if (b[i].mapped)

@@ -11,6 +11,9 @@ struct svg_band {
 	uint64_t mapped, present;
 };
 
+/* "1.5 GiB": a byte count for people (kmapdump.c). */
+const char *cli_human(uint64_t n, char *buf, size_t size);
+
 int svg_write(FILE *f, const struct kmd_info *in, const struct svg_band *b,
 	      size_t n);
 

@@ -28,6 +28,34 @@ static kmd_status loop_error(struct kmd *k, unsigned level, uint64_t table,
 			   k->pg.name[ancestor]);
 }
 
+/* For the range walks: check TABLE (level LVL) against its ancestors in
+ * PATH, record it there, and read it whole into a new *BUF.  A table the
+ * dump lacks gives *BUF == NULL and a warning (WHAT says what is lost). */
+static kmd_status load_table(struct kmd *k, uint64_t *path, unsigned lvl,
+			     uint64_t table, const char *what, uint8_t **buf,
+			     struct kmd_err *err)
+{
+	const struct paging *pg = &k->pg;
+	size_t tsize = (size_t)pg->entry_size << pg->bits[lvl];
+	struct kmd_err rerr;
+
+	*buf = NULL;
+	for (unsigned a = 0; a < lvl; a++)
+		if (path[a] == table)
+			return loop_error(k, lvl, table, a, err);
+	path[lvl] = table;
+	*buf = malloc(tsize);
+	if (!*buf)
+		return kmd_err_nomem(err);
+	if (dump_read(k->dump, table, *buf, tsize, &rerr)) {
+		kmd_warn(k, "%s table at 0x%llx is not in the dump; %s",
+			 pg->name[lvl], (unsigned long long)table, what);
+		free(*buf);
+		*buf = NULL;
+	}
+	return KMD_OK;
+}
+
 kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
 		   struct kmd_err *err)
 {
@@ -110,7 +138,6 @@ struct stats_ctx {
 	struct memo_slot *memo;
 	size_t memo_cap, memo_used;
 	uint64_t path[KMD_MAX_LEVELS];
-	bool warned;
 };
 
 static uint64_t hash64(uint64_t x)
@@ -172,28 +199,13 @@ static kmd_status stats_rec(struct stats_ctx *c, unsigned lvl, uint64_t table,
 	const struct paging *pg = &k->pg;
 	unsigned shift = pg->shift[lvl];
 	uint64_t span = 1ull << shift;
-	size_t tsize = (size_t)pg->entry_size << pg->bits[lvl];
 	uint8_t *buf;
-	struct kmd_err rerr;
-	kmd_status st = KMD_OK;
+	kmd_status st;
 
-	for (unsigned a = 0; a < lvl; a++)
-		if (c->path[a] == table)
-			return loop_error(k, lvl, table, a, err);
-	c->path[lvl] = table;
-
-	buf = malloc(tsize);
-	if (!buf)
-		return kmd_err_nomem(err);
-	if (dump_read(k->dump, table, buf, tsize, &rerr)) {
-		if (!c->warned) {
-			kmd_warn(k, "%s table at 0x%llx is not in the dump; its mappings are not counted",
-				 pg->name[lvl], (unsigned long long)table);
-			c->warned = true;
-		}
-		free(buf);
-		return KMD_OK;
-	}
+	st = load_table(k, c->path, lvl, table,
+			"its mappings are not counted", &buf, err);
+	if (st || !buf)
+		return st;
 	for (uint64_t i = (lo - base) >> shift; i <= (hi - base) >> shift; i++) {
 		uint64_t ebase = base + (i << shift);
 		uint64_t elast = ebase + span - 1;
@@ -289,25 +301,13 @@ static kmd_status range_rec(struct range_ctx *c, unsigned lvl, uint64_t table,
 	struct kmd *k = c->k;
 	const struct paging *pg = &k->pg;
 	unsigned shift = pg->shift[lvl];
-	size_t tsize = (size_t)pg->entry_size << pg->bits[lvl];
-	struct kmd_err rerr;
-	kmd_status st = KMD_OK;
 	uint8_t *buf;
+	kmd_status st;
 
-	for (unsigned a = 0; a < lvl; a++)
-		if (c->path[a] == table)
-			return loop_error(k, lvl, table, a, err);
-	c->path[lvl] = table;
-	buf = malloc(tsize);
-	if (!buf)
-		return kmd_err_nomem(err);
-	if (dump_read(k->dump, table, buf, tsize, &rerr)) {
-		/* A missing table maps nothing we can see: say so once. */
-		kmd_warn(k, "%s table at 0x%llx is not in the dump; the mappings under it are not listed",
-			 pg->name[lvl], (unsigned long long)table);
-		free(buf);
-		return KMD_OK;
-	}
+	st = load_table(k, c->path, lvl, table,
+			"the mappings under it are not listed", &buf, err);
+	if (st || !buf)
+		return st;
 	for (uint64_t i = (lo - base) >> shift; i <= (hi - base) >> shift; i++) {
 		uint64_t ebase = base + (i << shift);
 		uint64_t elast = ebase + (1ull << shift) - 1;
