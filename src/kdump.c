@@ -86,8 +86,7 @@ struct kdump {
 };
 
 static uint64_t rank2(const struct part *p, uint64_t pfn);
-static kmd_status check_cut_short(struct part *p, struct kdump *kd,
-				  struct kmd_err *err);
+static void check_cut_short(struct part *p);
 
 static bool kdump_probe(const uint8_t *head, size_t len)
 {
@@ -369,7 +368,8 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 	p->rank[chunks] = (uint32_t)total;
 	if (total > UINT32_MAX)
 		return kmd_err_set(err, KMD_ERR_UNSUPPORTED, "too many pages");
-	return check_cut_short(p, kd, err);
+	check_cut_short(p);
+	return KMD_OK;
 }
 
 /* A file cut short without the INCOMPLETE flag (copy interrupted, disk
@@ -379,20 +379,17 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
  * include the one that ends last; checking those is enough and cheap. */
 #define CUT_CHECK_DESCS 65536
 
-static kmd_status check_cut_short(struct part *p, struct kdump *kd,
-				  struct kmd_err *err)
+static void check_cut_short(struct part *p)
 {
 	uint64_t first = rank2(p, p->start_pfn), last = rank2(p, p->end_pfn);
 	uint64_t n = last - first, from;
 	uint8_t b[PAGE_DESC_SIZE];
 
-	(void)kd;
-	(void)err;
 	if (n == 0)
-		return KMD_OK;
+		return;
 	if (p->desc_off + n * PAGE_DESC_SIZE > p->size) {
 		p->incomplete = true;
-		return KMD_OK;
+		return;
 	}
 	from = n > CUT_CHECK_DESCS ? n - CUT_CHECK_DESCS : 0;
 	for (uint64_t i = from; i < n; i++) {
@@ -401,17 +398,16 @@ static kmd_status check_cut_short(struct part *p, struct kdump *kd,
 		if (part_read(p, p->desc_off + i * PAGE_DESC_SIZE, b,
 			      PAGE_DESC_SIZE, &ignore) != KMD_OK) {
 			p->incomplete = true;
-			return KMD_OK;
+			return;
 		}
 		off = get_le64(b);
 		size = get_le32(b + 8);
 		if (off > p->size || size > p->size - off ||
 		    (off == 0 && size == 0)) {
 			p->incomplete = true;
-			return KMD_OK;
+			return;
 		}
 	}
-	return KMD_OK;
 }
 
 static uint64_t rank2(const struct part *p, uint64_t pfn)
@@ -564,13 +560,11 @@ static const char *codec_name(uint32_t flags)
  * caller asking about one page does not pay for scanning gigabytes. */
 #define RUN_CAP 4096
 
-static uint64_t run_pages(struct kdump *kd, struct part *p, uint64_t pfn,
-			  bool b1, bool b2)
+static uint64_t run_pages(const struct part *p, uint64_t pfn, bool b1, bool b2)
 {
 	uint64_t n = 1, end = p->end_pfn;
 	uint8_t want1 = b1 ? 0xff : 0, want2 = b2 ? 0xff : 0;
 
-	(void)kd;
 	if (end - pfn > RUN_CAP)
 		end = pfn + RUN_CAP;
 	while (pfn + n < end) {
@@ -618,7 +612,7 @@ static void kdump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 		loc->fate = b1 ? KMD_EXCLUDED : KMD_NOT_IN_DUMP;
 		loc->why = b1 ? "page excluded from the dump (filtered by makedumpfile)" :
 				"no such page in the dumped memory (a hole)";
-		loc->run = run_pages(kd, p, pfn, b1, b2) * bs - in;
+		loc->run = run_pages(p, pfn, b1, b2) * bs - in;
 		return;
 	}
 	if (read_desc(p, pfn, &ds, &err) != KMD_OK ||
@@ -632,7 +626,7 @@ static void kdump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 	loc->fate = KMD_MAPPED;
 	/* In an incomplete dump a dumped page may lack its record: vouch
 	 * for this page only. */
-	loc->run = (p->incomplete ? 1 : run_pages(kd, p, pfn, b1, b2)) * bs - in;
+	loc->run = (p->incomplete ? 1 : run_pages(p, pfn, b1, b2)) * bs - in;
 	loc->codec = codec_name(ds.flags);
 	loc->compressed = loc->codec != NULL;
 	if (loc->compressed) {

@@ -121,6 +121,8 @@ static inline void kmd_progress(struct kmd *k, const char *phase,
 	if (k->progress)
 		k->progress(k->progress_arg, phase, done, total);
 }
+/* Name of the innermost region containing VA ("user", or NULL in gaps). */
+const char *kmd_region_of(const struct kmd *k, uint64_t va);
 /* Symbol address after KASLR relocation. */
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr);
 

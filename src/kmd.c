@@ -378,7 +378,7 @@ const struct kmd_region *kmd_region(const kmd_t *k, size_t i)
 	return i < k->nregions ? &k->regions[i] : NULL;
 }
 
-static const char *region_of(const struct kmd *k, uint64_t va)
+const char *kmd_region_of(const struct kmd *k, uint64_t va)
 {
 	const struct kmd_region *best = NULL;
 
@@ -432,7 +432,7 @@ kmd_status kmd_vtop(kmd_t *k, uint64_t va, struct kmd_xlat *x,
 			 "non-canonical address");
 		return KMD_OK;
 	}
-	x->region = region_of(k, va);
+	x->region = kmd_region_of(k, va);
 	st = walk_va(k, va, x, err);
 	if (st)
 		kmd_err_wrap(err, "%s: translating 0x%llx", k->dump->path,

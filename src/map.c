@@ -15,24 +15,13 @@ struct map_ctx {
 	bool stopped;
 };
 
-static const char *region_at(struct kmd *k, uint64_t va)
-{
-	struct kmd_xlat x;
-	struct kmd_err err;
-
-	/* kmd_vtop knows the innermost region; the walk itself is cheap. */
-	if (kmd_vtop(k, va, &x, &err) != KMD_OK)
-		return NULL;
-	return x.region;
-}
-
 static int flush(struct map_ctx *c)
 {
 	if (!c->have)
 		return 0;
 	c->have = false;
 	c->cur.present = dump_present_bytes(c->k->dump, c->cur.pa, c->cur.size);
-	c->cur.region = region_at(c->k, c->cur.va);
+	c->cur.region = kmd_region_of(c->k, c->cur.va);
 	if (c->fn(c->arg, &c->cur)) {
 		c->stopped = true;
 		return 1;

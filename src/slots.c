@@ -20,7 +20,7 @@ kmd_status kmd_pfn_to_page(kmd_t *k, uint64_t pfn, uint64_t *page,
 {
 	int64_t page_size, bits, off, ms_size;
 	uint64_t sym, ptr = 0;
-	unsigned wsize = k->pg.entry_size == 4 || !strcmp(k->info.arch, "i386") ? 4 : 8;
+	unsigned wsize = k->word_size;
 	uint8_t b[8] = { 0 };
 
 	if (!vmci_num(&k->vmci, "SIZE(page)", &page_size) &&
