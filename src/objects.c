@@ -3,8 +3,8 @@
  * DWARF.
  *
  * vmalloc: vmap_area_list links struct vmap_area by .list (mm/vmalloc.c,
- * v2.6.28 .. v6.8; v6.9 moved busy areas to per-node vmap_nodes trees,
- * not handled yet).  Each area's .vm (a union member since v5.2) points to
+ * v2.6.28 .. v6.8); v6.9 moved busy areas to per-node vmap_nodes lists
+ * (collect_nodes below).  Each area's .vm (a union member since v5.2) points to
  * its struct vm_struct, or is NULL for vm_map_ram areas.  The flags are
  * include/linux/vmalloc.h's VM_IOREMAP 0x1, VM_ALLOC 0x2, VM_MAP 0x4,
  * VM_USERMAP 0x8, VM_DMA_COHERENT 0x10 (v5.8+).
@@ -228,114 +228,209 @@ static bool in_region(const kmd_t *k, const char *name, uint64_t va)
 	return false;
 }
 
+/* Member offsets of struct vmap_area and struct vm_struct. */
+struct vm_layout {
+	uint64_t start, end, list, vm;
+	uint64_t addr, size, flags, pages, nr, phys, caller;
+};
+
+/* The areas collected so far. */
+struct vm_acc {
+	struct kmd_vmarea *a;
+	size_t n, cap;
+};
+
+static kmd_status vm_layout(kmd_t *k, struct vm_layout *o, struct kmd_err *err)
+{
+	const char *hint = "alloc_vmap_area";
+	kmd_status st;
+
+	if ((st = layout(k, "OFFSET(vmap_area.va_start)", hint, &o->start, err)) ||
+	    (st = layout(k, "OFFSET(vmap_area.va_end)", hint, &o->end, err)) ||
+	    (st = layout(k, "OFFSET(vmap_area.list)", hint, &o->list, err)) ||
+	    (st = layout(k, "OFFSET(vmap_area.vm)", hint, &o->vm, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.addr)", hint, &o->addr, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.size)", hint, &o->size, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.flags)", hint, &o->flags, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.pages)", hint, &o->pages, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.nr_pages)", hint, &o->nr, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.phys_addr)", hint, &o->phys, err)) ||
+	    (st = layout(k, "OFFSET(vm_struct.caller)", hint, &o->caller, err)))
+		return st;
+	return KMD_OK;
+}
+
+/* One struct vmap_area at VA, and its vm_struct. */
+static kmd_status read_area(kmd_t *k, const struct vm_layout *o, uint64_t va,
+			    struct kmd_vmarea *e, struct kmd_err *err)
+{
+	uint64_t vm, addr, size, pages = 0;
+	kmd_status st;
+
+	memset(e, 0, sizeof(*e));
+	e->vmap_area = va;
+	if ((st = read_ulong(k, va + o->start, &e->start, err)) ||
+	    (st = read_ulong(k, va + o->end, &e->end, err)) ||
+	    (st = read_ulong(k, va + o->vm, &vm, err)))
+		return st;
+	e->vm_struct = vm;
+	if (!vm) {
+		e->vm_map_ram = true;
+		snprintf(e->flag_names, sizeof(e->flag_names), "vm_map_ram");
+	} else {
+		if ((st = read_ulong(k, vm + o->addr, &addr, err)) ||
+		    (st = read_ulong(k, vm + o->size, &size, err)) ||
+		    (st = read_ulong(k, vm + o->flags, &e->flags, err)) ||
+		    (st = read_ulong(k, vm + o->pages, &pages, err)) ||
+		    (st = read_u32(k, vm + o->nr, &e->nr_pages, err)) ||
+		    (st = read_ulong(k, vm + o->caller, &e->caller, err)))
+			return st;
+		/* phys_addr_t: 8 bytes on x86_64 and i386 PAE. */
+		if (k->word_size == 8 || k->pg.entry_size == 8) {
+			uint8_t b[8];
+			if ((st = kmd_read_virt(k, vm + o->phys, b, 8, err)))
+				return st;
+			e->phys_addr = get_le64(b);
+		} else if ((st = read_ulong(k, vm + o->phys, &e->phys_addr, err))) {
+			return st;
+		}
+		e->start = addr;
+		e->end = addr + size;
+		if (e->caller)
+			kmd_symbolize(k, e->caller, e->caller_sym,
+				      sizeof(e->caller_sym));
+		flag_names(e, pages && in_region(k, "vmalloc", pages));
+	}
+	return walk_stats(k, e->start, e->end, &e->mapped_bytes,
+			  &e->present_bytes, err);
+}
+
+/* The areas on the list at HEAD (linked by vmap_area.list), appended. */
+static kmd_status collect_list(kmd_t *k, const struct vm_layout *o,
+			       uint64_t head, const char *what,
+			       struct vm_acc *acc, struct kmd_err *err)
+{
+	struct loop_check lc = { 0 };
+	size_t first = acc->n;
+	uint64_t pos;
+	kmd_status st;
+
+	if ((st = read_ulong(k, head, &pos, err)))
+		return kmd_err_wrap(err, "%s: reading %s", k->dump->path, what);
+	while (pos != head) {
+		if (loops(&lc, pos))
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "%s: %s loops back to 0x%llx (found after %zu entries)",
+					   k->dump->path, what,
+					   (unsigned long long)pos, acc->n - first);
+		if (acc->n >= MAX_OBJECTS)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "%s: more than %u vmap areas (a loop?)",
+					   what, MAX_OBJECTS);
+		if (acc->n == acc->cap) {
+			size_t cap = acc->cap ? acc->cap * 2 : 256;
+			struct kmd_vmarea *na = realloc(acc->a, cap * sizeof(*na));
+			if (!na)
+				return kmd_err_nomem(err);
+			acc->a = na;
+			acc->cap = cap;
+		}
+		if ((st = read_area(k, o, pos - o->list, &acc->a[acc->n], err)))
+			return kmd_err_wrap(err, "%s: %s entry %zu (vmap_area 0x%llx)",
+					    k->dump->path, what, acc->n - first,
+					    (unsigned long long)(pos - o->list));
+		acc->n++;
+		if ((st = read_ulong(k, pos, &pos, err)))
+			return kmd_err_wrap(err, "%s: %s entry %zu", k->dump->path,
+					    what, acc->n - first);
+	}
+	return KMD_OK;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct kmd_vmarea *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->vmap_area < y->vmap_area ? -1 : x->vmap_area > y->vmap_area;
+}
+
+/* v6.9+ (d093602919ad): each of nr_vmap_nodes struct vmap_node in the
+ * array at *vmap_nodes keeps its busy areas on busy.head (struct rb_list),
+ * address-sorted within the node; areas are spread over the nodes by
+ * address, so the listing is the merge of all of them. */
+#define MAX_VMAP_NODES 4096 /* the kernel caps it at 128 (v6.9) */
+
+static kmd_status collect_nodes(kmd_t *k, const struct vm_layout *o,
+				uint64_t nodes_sym, struct vm_acc *acc,
+				struct kmd_err *err)
+{
+	const char *hint = "alloc_vmap_area";
+	uint64_t nodes, nr, sz, o_busy, o_head;
+	kmd_status st;
+	char what[64];
+
+	if ((st = layout(k, "SIZE(vmap_node)", hint, &sz, err)) ||
+	    (st = layout(k, "OFFSET(vmap_node.busy)", hint, &o_busy, err)) ||
+	    (st = layout(k, "OFFSET(rb_list.head)", hint, &o_head, err)))
+		return kmd_err_wrap(err, "%s: vmalloc areas (vmap_nodes)",
+				    k->dump->path);
+	if (!kmd_symbol(k, "nr_vmap_nodes", &nr))
+		return kmd_err_set(err, KMD_ERR_NOTFOUND,
+				   "vmap_nodes without nr_vmap_nodes");
+	if ((st = read_ulong(k, nodes_sym, &nodes, err)) ||
+	    (st = read_u32(k, nr, &nr, err)))
+		return kmd_err_wrap(err, "%s: reading vmap_nodes", k->dump->path);
+	if (nr == 0 || nr > MAX_VMAP_NODES || sz == 0 || sz > (1u << 20))
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "%s: nr_vmap_nodes is %llu (node size %llu): not a plausible value",
+				   k->dump->path, (unsigned long long)nr,
+				   (unsigned long long)sz);
+	for (uint64_t i = 0; i < nr; i++) {
+		snprintf(what, sizeof(what), "vmap_nodes[%llu].busy",
+			 (unsigned long long)i);
+		if ((st = collect_list(k, o, nodes + i * sz + o_busy + o_head,
+				       what, acc, err)))
+			return st;
+	}
+	if (acc->n > 1)
+		qsort(acc->a, acc->n, sizeof(*acc->a), by_start);
+	return KMD_OK;
+}
+
 kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
 			     struct kmd_err *err)
 {
-	const char *hint = "alloc_vmap_area";
-	uint64_t head, o_start, o_end, o_list, o_vm, o_addr, o_size, o_flags,
-		o_pages, o_nr, o_phys, o_caller, pos;
-	struct kmd_vmarea *a = NULL;
-	size_t cap = 0, cnt = 0;
+	struct vm_layout o;
+	struct vm_acc acc = { 0 };
+	uint64_t head;
 	kmd_status st;
 
 	*out = NULL;
 	*n = 0;
 	if (!k->arch)
 		return kmd_err_set(err, KMD_ERR_ARG, "needs the vmlinux");
-	if (!vmci_hex(&k->vmci, "SYMBOL(vmap_area_list)", &head) &&
-	    !kmd_symbol(k, "vmap_area_list", &head))
+	if (vmci_hex(&k->vmci, "SYMBOL(vmap_area_list)", &head) ||
+	    kmd_symbol(k, "vmap_area_list", &head)) {
+		if ((st = vm_layout(k, &o, err)))
+			return kmd_err_wrap(err, "%s: vmalloc areas", k->dump->path);
+		st = collect_list(k, &o, head, "vmap_area_list", &acc, err);
+	} else if (kmd_symbol(k, "vmap_nodes", &head)) {
+		if ((st = vm_layout(k, &o, err)))
+			return kmd_err_wrap(err, "%s: vmalloc areas", k->dump->path);
+		st = collect_nodes(k, &o, head, &acc, err);
+	} else {
 		return kmd_err_set(err, KMD_ERR_UNSUPPORTED,
-				   "no vmap_area_list (kernel 6.9 or later keeps busy areas in vmap_nodes, not supported yet)");
-	if ((st = layout(k, "OFFSET(vmap_area.va_start)", hint, &o_start, err)) ||
-	    (st = layout(k, "OFFSET(vmap_area.va_end)", hint, &o_end, err)) ||
-	    (st = layout(k, "OFFSET(vmap_area.list)", hint, &o_list, err)) ||
-	    (st = layout(k, "OFFSET(vmap_area.vm)", hint, &o_vm, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.addr)", hint, &o_addr, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.size)", hint, &o_size, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.flags)", hint, &o_flags, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.pages)", hint, &o_pages, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.nr_pages)", hint, &o_nr, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.phys_addr)", hint, &o_phys, err)) ||
-	    (st = layout(k, "OFFSET(vm_struct.caller)", hint, &o_caller, err)))
-		return kmd_err_wrap(err, "%s: vmalloc areas", k->dump->path);
-
-	if ((st = read_ulong(k, head, &pos, err)))
-		return kmd_err_wrap(err, "%s: reading vmap_area_list", k->dump->path);
-	struct loop_check lc = { 0 };
-	while (pos != head) {
-		uint64_t va = pos - o_list, vm, pages = 0;
-		struct kmd_vmarea *e;
-
-		if (loops(&lc, pos)) {
-			free(a);
-			return kmd_err_set(err, KMD_ERR_CORRUPT,
-					   "%s: vmap_area_list loops back to 0x%llx (found after %zu entries)",
-					   k->dump->path, (unsigned long long)pos, cnt);
-		}
-		if (cnt >= MAX_OBJECTS) {
-			free(a);
-			return kmd_err_set(err, KMD_ERR_CORRUPT,
-					   "vmap_area_list: more than %u entries (a loop?)",
-					   MAX_OBJECTS);
-		}
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct kmd_vmarea *na = realloc(a, cap * sizeof(*a));
-			if (!na) {
-				free(a);
-				return kmd_err_nomem(err);
-			}
-			a = na;
-		}
-		e = &a[cnt];
-		memset(e, 0, sizeof(*e));
-		e->vmap_area = va;
-		if ((st = read_ulong(k, va + o_start, &e->start, err)) ||
-		    (st = read_ulong(k, va + o_end, &e->end, err)) ||
-		    (st = read_ulong(k, va + o_vm, &vm, err)))
-			goto fail;
-		e->vm_struct = vm;
-		if (!vm) {
-			e->vm_map_ram = true;
-			snprintf(e->flag_names, sizeof(e->flag_names), "vm_map_ram");
-		} else {
-			uint64_t addr, size;
-			if ((st = read_ulong(k, vm + o_addr, &addr, err)) ||
-			    (st = read_ulong(k, vm + o_size, &size, err)) ||
-			    (st = read_ulong(k, vm + o_flags, &e->flags, err)) ||
-			    (st = read_ulong(k, vm + o_pages, &pages, err)) ||
-			    (st = read_u32(k, vm + o_nr, &e->nr_pages, err)) ||
-			    (st = read_ulong(k, vm + o_caller, &e->caller, err)))
-				goto fail;
-			/* phys_addr_t: 8 bytes on x86_64 and i386 PAE. */
-			if (k->word_size == 8 || k->pg.entry_size == 8) {
-				uint8_t b[8];
-				if ((st = kmd_read_virt(k, vm + o_phys, b, 8, err)))
-					goto fail;
-				e->phys_addr = get_le64(b);
-			} else if ((st = read_ulong(k, vm + o_phys, &e->phys_addr, err))) {
-				goto fail;
-			}
-			e->start = addr;
-			e->end = addr + size;
-			if (e->caller)
-				kmd_symbolize(k, e->caller, e->caller_sym,
-					      sizeof(e->caller_sym));
-			flag_names(e, pages && in_region(k, "vmalloc", pages));
-		}
-		if ((st = walk_stats(k, e->start, e->end, &e->mapped_bytes,
-				     &e->present_bytes, err)))
-			goto fail;
-		cnt++;
-		if ((st = read_ulong(k, va + o_list, &pos, err)))
-			goto fail;
+				   "neither vmap_area_list (before v6.9) nor vmap_nodes (v6.9+) in the symbols");
 	}
-	*out = a;
-	*n = cnt;
+	if (st) {
+		free(acc.a);
+		return st;
+	}
+	*out = acc.a;
+	*n = acc.n;
 	return KMD_OK;
-fail:
-	free(a);
-	return kmd_err_wrap(err, "%s: vmap_area at entry %zu", k->dump->path, cnt);
 }
 
 kmd_status kmd_modules(kmd_t *k, struct kmd_module **out, size_t *n,

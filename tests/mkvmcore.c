@@ -142,7 +142,14 @@
  *                                  vm NULL) on vmap_area_list, in spec order;
  *                                  at/vmat place the objects
  *   vmlist loop [N] | bad PTR      the last entry's next -> entry N's list
- *                                  (default 0) / -> PTR (unreadable)
+ *                                  (default 0) / -> PTR (unreadable); with
+ *                                  vmnodes: the list of the last entry's node
+ *   vmnodes N [nr=X]               v6.9+ layout: no vmap_area_list; the areas
+ *                                  are on the busy lists of N struct vmap_node
+ *                                  at *vmap_nodes (symbols vmap_nodes,
+ *                                  nr_vmap_nodes; nr= writes X as the count);
+ *                                  vmarea node=K puts an area on node K
+ *                                  (default: spec index mod N)
  *   module NAME [at=X] [core=BASE,TEXT,RO,ROAI,SIZE] [init=BASE,SIZE]
  *          [text|data|rodata|ro_after_init|init_text|init_data|init_rodata=BASE,SIZE]
  *          [nokallsyms] [strtab_end=X]
@@ -346,6 +353,8 @@ static struct sym *find_sym(const char *name)
 			return &syms[i];
 	return NULL;
 }
+
+static const char *vmal_line(void);
 
 static void set_sym(const char *name, u64 link, char type)
 {
@@ -1834,7 +1843,7 @@ static char *vmcoreinfo_text(void)
 			"SYMBOL(node_online_map)=%lx\n"
 			"SYMBOL(swapper_pg_dir)=%lx\n"
 			"SYMBOL(_stext)=%lx\n"
-			"SYMBOL(vmap_area_list)=%lx\n"
+			"%s"
 			"SIZE(page)=32\n"
 			"SIZE(list_head)=8\n"
 			"OFFSET(page.flags)=0\n"
@@ -1847,7 +1856,7 @@ static char *vmcoreinfo_text(void)
 			(unsigned long)(page_offset + 0x1a16000 + kaslr),
 			(unsigned long)sym_runtime("swapper_pg_dir"),
 			(unsigned long)sym_runtime("_stext"),
-			(unsigned long)(page_offset + 0x1a17000 + kaslr),
+			vmal_line(),
 			pae ? "CONFIG_X86_PAE=y\n" : "",
 			vmci_extra ? vmci_extra : "");
 		if (n < 0 || (size_t)n >= sizeof(t))
@@ -1862,7 +1871,7 @@ static char *vmcoreinfo_text(void)
 		"OFFSET(uts_namespace.name)=4\n"
 		"SYMBOL(node_online_map)=%lx\n"
 		"SYMBOL(_stext)=%lx\n"
-		"SYMBOL(vmap_area_list)=%lx\n"
+		"%s"
 		"SIZE(page)=64\n"
 		"SIZE(list_head)=16\n"
 		"OFFSET(page.flags)=0\n"
@@ -1880,7 +1889,7 @@ static char *vmcoreinfo_text(void)
 		(unsigned long)(0xffffffff81a15000ULL + kaslr),
 		(unsigned long)(0xffffffff81a16000ULL + kaslr),
 		(unsigned long)sym_runtime("_stext"),
-		(unsigned long)(0xffffffff81a17000ULL + kaslr),
+		vmal_line(),
 		(long)phys_base,
 		(unsigned long)sym_runtime("init_top_pgt"),
 		levels == 5,
@@ -2893,10 +2902,12 @@ static u64 arena_next, arena_end;
 static int arena_set;
 static int layout_where; /* 0 symbols file, 1 VMCOREINFO, 2 both */
 static int modmem;       /* 'modlayout mem': 6.4+ struct module_memory mem[] */
+static unsigned vmnodes; /* 'vmnodes N': v6.9+ per-node busy lists */
+static u64 vmnodes_nr;   /* the count written to nr_vmap_nodes */
 
 struct lay { const char *key; u64 v64, v32; int emit; int set, none; u64 val; };
 /* emit: 1 always, 2 core_layout/vmalloc only when used, 3 mem[] mode only,
- * 0 internal (object sizes, not written anywhere) */
+ * 4 vmnodes mode only, 0 internal (object sizes, not written anywhere) */
 static struct lay lays[] = {
 	{ "OFFSET(vmap_area.va_start)", 0, 0, 1, 0, 0, 0 },
 	{ "OFFSET(vmap_area.va_end)", 8, 4, 1, 0, 0, 0 },
@@ -2911,6 +2922,10 @@ static struct lay lays[] = {
 	{ "OFFSET(vm_struct.phys_addr)", 48, 24, 1, 0, 0, 0 },
 	{ "OFFSET(vm_struct.caller)", 56, 32, 1, 0, 0, 0 },
 	{ "SIZE(vm_struct)", 64, 40, 0, 0, 0, 0 },
+	/* v6.9+ struct vmap_node: pool[256] of {list_head, len} first */
+	{ "SIZE(vmap_node)", 6272, 3136, 4, 0, 0, 0 },
+	{ "OFFSET(vmap_node.busy)", 6152, 3080, 4, 0, 0, 0 },
+	{ "OFFSET(rb_list.head)", 8, 4, 4, 0, 0, 0 },
 	{ "OFFSET(module.list)", 8, 4, 1, 0, 0, 0 },
 	{ "OFFSET(module.name)", 24, 12, 1, 0, 0, 0 },
 	{ "OFFSET(module.core_layout)", 320, 160, 1, 0, 0, 0 },
@@ -2958,6 +2973,8 @@ static int lay_given(const char *key)
 	if (!l->emit || l->none)
 		return 0;
 	if (l->emit == 3 && !modmem)
+		return 0;
+	if (l->emit == 4 && !vmnodes)
 		return 0;
 	return 1;
 }
@@ -3028,7 +3045,17 @@ static u64 obj_alloc(u64 size)
 static u64 vmal_head(void) { return (arch32 ? page_offset : 0xffffffff80000000ULL) + 0x1a17000 + kaslr; }
 static u64 mods_head(void) { return vmal_head() + 0x100; }
 
-struct vmarea { u64 addr, size, flags, caller, pages, nr, phys, obj, vm; int ram; };
+/* VMCOREINFO names vmap_area_list (v4.?+), which v6.9 removed */
+static const char *vmal_line(void)
+{
+	static char b[64];
+	if (vmnodes)
+		return "";
+	snprintf(b, sizeof(b), "SYMBOL(vmap_area_list)=%lx\n", (unsigned long)vmal_head());
+	return b;
+}
+
+struct vmarea { u64 addr, size, flags, caller, pages, nr, phys, obj, vm; int ram, node; };
 static struct vmarea *vmareas;
 static size_t nvmareas, capvmareas;
 static int vmlist_loop = -1;  /* last entry's next -> entry N */
@@ -3060,7 +3087,7 @@ static size_t ncmdlines, capcmdlines;
 static int is_obj_directive(const char *d)
 {
 	static const char *const n[] = { "objarena", "layout", "layout-in", "modlayout", "vmarea",
-					  "vmlist", "module", "modsym", "modlist", "cmd", "fill", NULL };
+					  "vmlist", "vmnodes", "module", "modsym", "modlist", "cmd", "fill", NULL };
 	for (int i = 0; n[i]; i++)
 		if (!strcmp(d, n[i]))
 			return 1;
@@ -3093,6 +3120,17 @@ static void objs_pass1(struct line *l)
 		if (!strcmp(l->argv[1], "mem")) modmem = 1;
 		else if (!strcmp(l->argv[1], "core")) modmem = 0;
 		else die("modlayout core|mem");
+	} else if (!strcmp(d, "vmnodes")) {
+		need(l, 2, 3);
+		vmnodes = (unsigned)num(l->argv[1]);
+		if (vmnodes == 0 || vmnodes > 8)
+			die("vmnodes: 1..8 nodes");
+		vmnodes_nr = vmnodes;
+		if (l->argc == 3) {
+			if (strncmp(l->argv[2], "nr=", 3))
+				die("vmnodes N [nr=X]");
+			vmnodes_nr = eval(l->argv[2] + 3);
+		}
 	}
 	if (strcmp(d, "cmd") && strcmp(d, "fill"))
 		objs_used = 1;
@@ -3118,6 +3156,20 @@ static struct module *mod_by_name(const char *n)
 	return NULL;
 }
 
+/* A circular struct list_head list from HEAD through the list_heads
+ * ENT[0..N-1]; the last entry's next is LAST (HEAD for a sound list). */
+static void link_list(u64 head, const u64 *ent, size_t n, u64 last)
+{
+	unsigned w = wsz();
+	for (size_t i = 0; i <= n; i++) {
+		u64 cur = i ? ent[i - 1] : head;
+		u64 next = i < n ? ent[i] : last;
+		u64 prev = i == 0 ? (n ? ent[n - 1] : head) : i == 1 ? head : ent[i - 2];
+		vput(cur, next, w);
+		vput(cur + w, prev, w);
+	}
+}
+
 /* After the mappings exist: parse the object directives and write the
  * objects into physical memory. */
 static void build_objects(void)
@@ -3140,6 +3192,7 @@ static void build_objects(void)
 			a.addr = eval(l->argv[1]);
 			a.size = eval(l->argv[2]);
 			a.obj = a.vm = ~0ULL;
+			a.node = vmnodes ? (int)(nvmareas % vmnodes) : 0;
 			for (int j = 3; j < l->argc; j++) {
 				const char *o = l->argv[j];
 				if (!strncmp(o, "flags=", 6)) a.flags = eval(o + 6);
@@ -3150,6 +3203,8 @@ static void build_objects(void)
 				else if (!strncmp(o, "at=", 3)) a.obj = eval(o + 3);
 				else if (!strncmp(o, "vmat=", 5)) a.vm = eval(o + 5);
 				else if (!strcmp(o, "ram")) a.ram = 1;
+				else if (!strncmp(o, "node=", 5) && vmnodes && num(o + 5) < vmnodes)
+					a.node = (int)num(o + 5);
 				else die("unknown vmarea option '%s'", o);
 			}
 			if (a.nr >> 32)
@@ -3239,7 +3294,12 @@ static void build_objects(void)
 	layout_text(1, &vmci_extra, &vmci_extra_len);
 	layout_text(0, &symlines, &symlines_len);
 	unsigned w = wsz();
-	set_sym("vmap_area_list", vmal_head() - kaslr, 'd');
+	if (vmnodes) {
+		set_sym("vmap_nodes", vmal_head() - kaslr, 'd');
+		set_sym("nr_vmap_nodes", vmal_head() + 0x80 - kaslr, 'd');
+	} else {
+		set_sym("vmap_area_list", vmal_head() - kaslr, 'd');
+	}
 	set_sym("modules", mods_head() - kaslr, 'd');
 
 	/* vmalloc areas */
@@ -3267,21 +3327,37 @@ static void build_objects(void)
 			vput(a->vm + L("OFFSET(vm_struct.caller)"), a->caller, w);
 		}
 	}
-	for (size_t i = 0; i <= nvmareas; i++) {
-		u64 cur = i ? vmareas[i - 1].obj + o_list : head;
-		u64 next = i < nvmareas ? vmareas[i].obj + o_list : head;
-		u64 prev = i == 0 ? (nvmareas ? vmareas[nvmareas - 1].obj + o_list : head) :
-			   i == 1 ? head : vmareas[i - 2].obj + o_list;
-		if (i == nvmareas && vmlist_loop >= 0) {
-			if (!nvmareas || (size_t)vmlist_loop >= nvmareas)
-				die("vmlist loop: no such entry");
-			next = vmareas[vmlist_loop].obj + o_list;
-		}
-		if (i == nvmareas && vmlist_bad)
-			next = vmlist_bad_ptr;
-		vput(cur, next, w);
-		vput(cur + w, prev, w);
+	/* the last entry's next: back to the head, or a loop, or garbage */
+	u64 vm_last = 0;
+	if (vmlist_loop >= 0) {
+		if ((size_t)vmlist_loop >= nvmareas)
+			die("vmlist loop: no such entry");
+		vm_last = vmareas[vmlist_loop].obj + o_list;
 	}
+	if (vmlist_bad)
+		vm_last = vmlist_bad_ptr;
+	u64 *ent = xrealloc(NULL, (nvmareas + 1) * sizeof(*ent));
+	if (!vmnodes) {
+		for (size_t i = 0; i < nvmareas; i++)
+			ent[i] = vmareas[i].obj + o_list;
+		link_list(head, ent, nvmareas, vm_last ? vm_last : head);
+	} else {
+		/* vmap_nodes -> node array; each node's busy list holds its
+		 * areas in spec order; loop/bad go on the last area's node */
+		u64 sz = L("SIZE(vmap_node)"), arr = obj_alloc(vmnodes * sz);
+		int last_node = nvmareas ? vmareas[nvmareas - 1].node : 0;
+		vput(head, arr, w);
+		vput(head + 0x80, vmnodes_nr, 4);
+		for (unsigned nd = 0; nd < vmnodes; nd++) {
+			u64 nh = arr + nd * sz + L("OFFSET(vmap_node.busy)") + L("OFFSET(rb_list.head)");
+			size_t k = 0;
+			for (size_t i = 0; i < nvmareas; i++)
+				if (vmareas[i].node == (int)nd)
+					ent[k++] = vmareas[i].obj + o_list;
+			link_list(nh, ent, k, vm_last && (int)nd == last_node ? vm_last : nh);
+		}
+	}
+	free(ent);
 
 	/* modules */
 	u64 mhead = mods_head(), m_list = L("OFFSET(module.list)");
@@ -3337,21 +3413,19 @@ static void build_objects(void)
 			vput(ks + L("OFFSET(mod_kallsyms.strtab)"), str, w);
 		}
 	}
-	for (size_t i = 0; i <= nmods; i++) {
-		u64 cur = i ? mods[i - 1].obj + m_list : mhead;
-		u64 next = i < nmods ? mods[i].obj + m_list : mhead;
-		u64 prev = i == 0 ? (nmods ? mods[nmods - 1].obj + m_list : mhead) :
-			   i == 1 ? mhead : mods[i - 2].obj + m_list;
-		if (i == nmods && modlist_loop >= 0) {
-			if (!nmods || (size_t)modlist_loop >= nmods)
-				die("modlist loop: no such entry");
-			next = mods[modlist_loop].obj + m_list;
-		}
-		if (i == nmods && modlist_bad)
-			next = modlist_bad_ptr;
-		vput(cur, next, w);
-		vput(cur + w, prev, w);
+	u64 m_last = mhead;
+	if (modlist_loop >= 0) {
+		if ((size_t)modlist_loop >= nmods)
+			die("modlist loop: no such entry");
+		m_last = mods[modlist_loop].obj + m_list;
 	}
+	if (modlist_bad)
+		m_last = modlist_bad_ptr;
+	u64 *ment = xrealloc(NULL, (nmods + 1) * sizeof(*ment));
+	for (size_t i = 0; i < nmods; i++)
+		ment[i] = mods[i].obj + m_list;
+	link_list(mhead, ment, nmods, m_last);
+	free(ment);
 }
 
 /* fill VA SIZE: pseudo-random bytes through the mappings (after the
@@ -3592,12 +3666,44 @@ static void expect_vmalloc(FILE *f)
 		fprintf(f, "{\"rc\":3,\"error\":\"\"}}\n");
 		return;
 	}
+	if (vmnodes) {
+		static const char *const nkeys[] = { "SIZE(vmap_node)", "OFFSET(vmap_node.busy)",
+						     "OFFSET(rb_list.head)", NULL };
+		if ((miss = first_missing(nkeys))) {
+			fprintf(f, "{\"rc\":3,\"error\":");
+			json_str(f, miss);
+			fprintf(f, "}}\n");
+			return;
+		}
+		if (vmnodes_nr == 0 || vmnodes_nr > 4096) {
+			fprintf(f, "{\"rc\":3,\"error\":\"nr_vmap_nodes is %lu\"}}\n",
+				(unsigned long)vmnodes_nr);
+			return;
+		}
+		if (vmnodes_nr > vmnodes)
+			die("vmnodes nr=X: X must be <= N or > 4096");
+	}
+	/* v6.9+: the merge of the nodes' lists, by address; before: the
+	 * list in spec order */
+	size_t *ord = xrealloc(NULL, (nvmareas + 1) * sizeof(*ord)), nord = 0;
+	for (size_t i = 0; i < nvmareas; i++)
+		if (!vmnodes || (u64)vmareas[i].node < vmnodes_nr)
+			ord[nord++] = i;
+	if (vmnodes)
+		for (size_t i = 1; i < nord; i++)
+			for (size_t j = i; j > 0; j--) {
+				const struct vmarea *x = &vmareas[ord[j - 1]], *y = &vmareas[ord[j]];
+				if (x->addr < y->addr || (x->addr == y->addr && x->obj < y->obj))
+					break;
+				size_t t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t;
+			}
 	fprintf(f, "{\"rc\":0,\"areas\":[");
-	for (size_t i = 0; i < nvmareas; i++) {
+	for (size_t oi = 0; oi < nord; oi++) {
+		size_t i = ord[oi];
 		const struct vmarea *a = &vmareas[i];
 		u64 s = a->addr, e = a->addr + a->size, mp, pr;
 		char sym[256], fl[128] = "";
-		fprintf(f, "%s{\"start\":", i ? "," : "");
+		fprintf(f, "%s{\"start\":", oi ? "," : "");
 		jhex(f, s);
 		fprintf(f, ",\"end\":");
 		jhex(f, e);
@@ -3631,6 +3737,7 @@ static void expect_vmalloc(FILE *f)
 		fprintf(f, ",\"mapped_bytes\":%lu,\"present_bytes\":%lu}", (unsigned long)mp, (unsigned long)pr);
 	}
 	fprintf(f, "]}}\n");
+	free(ord);
 }
 
 static void expect_modules(FILE *f)
