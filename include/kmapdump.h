@@ -13,7 +13,9 @@
  *
  * Ownership: a kmd_t owns everything it returns pointers to; those pointers
  * stay valid until kmd_close().  Nothing in the library prints, exits or
- * keeps global state; every handle is independent.
+ * keeps global state; every handle is independent.  A handle keeps
+ * caches (page tables, decompressed pages), so it must be used by one
+ * thread at a time; different handles may be used in parallel.
  */
 #ifndef KMAPDUMP_H
 #define KMAPDUMP_H
@@ -112,7 +114,8 @@ const char *kmd_fate_str(enum kmd_fate fate);
 /* Where a physical byte is in the dump file. */
 struct kmd_loc {
 	enum kmd_fate fate;  /* KMD_MAPPED, KMD_EXCLUDED or KMD_NOT_IN_DUMP */
-	uint64_t run;        /* bytes from here on with the same fate */
+	uint64_t run;        /* bytes from here on with the same fate (a
+			      * lower bound: formats cap how far they look) */
 	const char *path;    /* the file holding it (split dumps have several) */
 	/* For KMD_MAPPED: if !compressed, OFFSET is the byte's file offset.
 	 * If compressed, OFFSET and RECORD_SIZE are the page record's, CODEC
@@ -225,7 +228,8 @@ struct kmd_vmarea {
 	uint64_t vmap_area, vm_struct; /* addresses of the kernel objects */
 	uint64_t mapped_bytes, present_bytes;
 };
-/* Every busy vmap area (vmap_area_list, kernels before 6.9). */
+/* Every busy vmap area, in address order (vmap_area_list before v6.9,
+ * the per-node vmap_nodes busy lists since). */
 kmd_status kmd_vmalloc_areas(kmd_t *k, struct kmd_vmarea **out, size_t *n,
 			     struct kmd_err *err);
 
@@ -277,7 +281,9 @@ kmd_status kmd_pfn_to_page(kmd_t *k, uint64_t pfn, uint64_t *page,
 
 /* ---- 6. Whole-dump checks -------------------------------------------- */
 
-/* Read (and decompress) every page the dump holds, once. */
+/* Read (and decompress) every page the dump holds, once.  Uses one
+ * worker thread per online CPU (the handle's caches are not touched by
+ * them); the result is the same as a serial scan's. */
 struct kmd_scan_result {
 	uint64_t pages;          /* page frames the dump describes */
 	uint64_t present_pages;  /* stored and readable */

@@ -57,6 +57,21 @@ kmd_status dump_map_file(struct dump_file *f, const char *path,
 	return KMD_OK;
 }
 
+void dump_release(const struct dump *d, uint64_t off, uint64_t len)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uint64_t a, e;
+
+	if (ps <= 0 || off >= d->size)
+		return;
+	if (len > d->size - off)
+		len = d->size - off;
+	a = (off + (uint64_t)ps - 1) & ~((uint64_t)ps - 1);
+	e = (off + len) & ~((uint64_t)ps - 1);
+	if (e > a)
+		madvise((void *)(d->map + a), e - a, MADV_DONTNEED);
+}
+
 void dump_unmap_file(struct dump_file *f)
 {
 	if (f->map)
@@ -128,7 +143,12 @@ kmd_status dump_open(struct dump **out, const char *const *paths,
 	d->format_name = d->fmt->name;
 	s = d->fmt->open(d, err);
 	if (s) {
-		if (!strstr(err->msg, d->path))
+		/* Name the file, unless the message names one already (a
+		 * part of a split set). */
+		bool named = strstr(err->msg, d->path) != NULL;
+		for (unsigned i = 0; i < d->nextra && !named; i++)
+			named = strstr(err->msg, d->extra[i].path) != NULL;
+		if (!named)
 			kmd_err_wrap(err, "%s", d->path);
 		goto fail;
 	}
@@ -185,11 +205,14 @@ kmd_status dump_read(struct dump *d, uint64_t pa, void *buf, size_t size,
 		dump_locate(d, pa, &loc);
 		if (loc.fate != KMD_MAPPED)
 			return kmd_err_set(err, KMD_ERR_NOTFOUND,
-					   "physical address 0x%llx is %s",
+					   "physical address 0x%llx is %s%s%s%s",
 					   (unsigned long long)pa,
 					   loc.fate == KMD_EXCLUDED ?
 						   "excluded from the dump" :
-						   "not in the dump");
+						   "not in the dump",
+					   loc.why ? " (" : "",
+					   loc.why ? loc.why : "",
+					   loc.why ? ")" : "");
 		n = loc.run < size ? loc.run : size;
 		memcpy(out, d->map + loc.offset, n);
 		out += n;
@@ -246,6 +269,17 @@ kmd_status dump_set_vmcoreinfo(struct dump *d, const char *text, size_t len,
 	const char *nul = memchr(text, '\0', len);
 	if (nul)
 		len = (size_t)(nul - text);
+	/* KEY=VALUE lines of ASCII text: anything else is garbage that
+	 * would only fail later, and less clearly. */
+	if (len == 0)
+		return KMD_OK; /* as good as no VMCOREINFO at all */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c >= 0x7f)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "VMCOREINFO is not text (byte 0x%02x at +0x%zx)",
+					   c, i);
+	}
 	copy = malloc(len + 1);
 	if (!copy)
 		return kmd_err_nomem(err);

@@ -72,6 +72,7 @@ struct dump {
 	char *vmcoreinfo;     /* NUL-terminated copy, or NULL */
 	size_t vmcoreinfo_len;
 	unsigned machine;     /* ELF e_machine value, 0 if unknown */
+	bool machine_is_hint; /* kdump header: the emulator's, not the guest's */
 	unsigned word_size;   /* 4 or 8, from the container, 0 if unknown */
 	bool incomplete;
 	char incomplete_why[160];
@@ -112,6 +113,10 @@ extern const struct dump_format dump_format_kdump;
 /* Map a file read-only. */
 kmd_status dump_map_file(struct dump_file *f, const char *path,
 			 struct kmd_err *err);
+/* Let the kernel take back the mapped pages of the main file's bytes
+ * [OFF, OFF + LEN) (they stay in the page cache): a pass over a whole
+ * dump must not keep all of it resident.  Advice only. */
+void dump_release(const struct dump *d, uint64_t off, uint64_t len);
 void dump_unmap_file(struct dump_file *f);
 
 /* Little-endian loads from a byte buffer. */

@@ -19,6 +19,7 @@
 #define ET_CORE 4
 #define PN_XNUM 0xffff
 #define NT_PRSTATUS 1
+#define PHYS_LIMIT (1ull << 52) /* x86's MAXPHYADDR is at most 52 bits */
 
 struct segment {
 	uint64_t paddr;
@@ -30,7 +31,8 @@ struct segment {
 };
 
 struct elfdump {
-	struct segment *seg;
+	struct segment *seg;  /* sorted by paddr */
+	uint64_t *max_end;    /* max(paddr + memsz) over seg[0..i] */
 	size_t nseg;
 };
 
@@ -54,6 +56,7 @@ static kmd_status read_ehdr(struct dump *d, struct ehdr *h,
 {
 	const uint8_t *p = d->map;
 	unsigned ehsize;
+	uint64_t phnum_at; /* where the program header count is */
 
 	if (d->size < 52)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
@@ -62,9 +65,19 @@ static kmd_status read_ehdr(struct dump *d, struct ehdr *h,
 	if (p[4] != 1 && p[4] != 2)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "offset 0x4: bad ELF class %u", p[4]);
-	if (p[5] != 1)
+	if (p[5] == 2)
 		return kmd_err_set(err, KMD_ERR_UNSUPPORTED,
 				   "offset 0x5: big-endian ELF cores are not supported");
+	if (p[5] != 1)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x5: bad ELF data encoding %u", p[5]);
+	if (p[6] != 1)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x6: bad ELF version %u", p[6]);
+	if (get_le32(p + 20) != 1)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x14: bad ELF version %u",
+				   get_le32(p + 20));
 	h->is64 = p[4] == 2;
 	h->machine = get_le16(p + 18);
 	if (h->is64) {
@@ -87,6 +100,7 @@ static kmd_status read_ehdr(struct dump *d, struct ehdr *h,
 		h->shentsize = get_le16(p + 46);
 	}
 	(void)ehsize;
+	phnum_at = h->is64 ? 56 : 44;
 	if (h->phnum == PN_XNUM) {
 		/* The real count is sh_info of section header 0. */
 		unsigned need = h->is64 ? 64 : 40;
@@ -95,7 +109,8 @@ static kmd_status read_ehdr(struct dump *d, struct ehdr *h,
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "offset 0x%llx: e_phnum is PN_XNUM but section header 0 is not in the file",
 					   (unsigned long long)h->shoff);
-		h->phnum = get_le32(d->map + h->shoff + (h->is64 ? 44 : 28));
+		phnum_at = h->shoff + (h->is64 ? 44 : 28);
+		h->phnum = get_le32(d->map + phnum_at);
 	}
 	if (h->phentsize != (h->is64 ? 56u : 32u))
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
@@ -103,7 +118,8 @@ static kmd_status read_ehdr(struct dump *d, struct ehdr *h,
 				   h->is64 ? 54 : 42, h->phentsize);
 	if (h->phnum == 0)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
-				   "no program headers");
+				   "offset 0x%llx: no program headers",
+				   (unsigned long long)phnum_at);
 	if (h->phoff > d->size ||
 	    (d->size - h->phoff) / h->phentsize < h->phnum)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
@@ -151,7 +167,8 @@ static kmd_status parse_notes(struct dump *d, uint64_t off, uint64_t size,
 			s = dump_set_vmcoreinfo(d, (const char *)desc, descsz,
 						err);
 			if (s)
-				return s;
+				return kmd_err_wrap(err, "offset 0x%llx",
+						    (unsigned long long)(off + desc_off));
 		} else if (namesz == 5 && memcmp(name, "CORE", 5) == 0 &&
 			   type == NT_PRSTATUS) {
 			struct dump_cpu cpu = { 0 };
@@ -251,6 +268,18 @@ static kmd_status elf_open(struct dump *d, struct kmd_err *err)
 						   (unsigned long long)phpos,
 						   (unsigned long long)paddr,
 						   (unsigned long long)memsz);
+			if (offset + filesz < offset)
+				return kmd_err_set(err, KMD_ERR_CORRUPT,
+						   "offset 0x%llx: PT_LOAD data at 0x%llx+0x%llx wraps around",
+						   (unsigned long long)phpos,
+						   (unsigned long long)offset,
+						   (unsigned long long)filesz);
+			if (paddr >= PHYS_LIMIT || memsz > PHYS_LIMIT - paddr)
+				return kmd_err_set(err, KMD_ERR_CORRUPT,
+						   "offset 0x%llx: PT_LOAD 0x%llx+0x%llx lies beyond the 52-bit physical address space",
+						   (unsigned long long)phpos,
+						   (unsigned long long)paddr,
+						   (unsigned long long)memsz);
 			sg->paddr = paddr;
 			sg->memsz = memsz;
 			sg->filesz = filesz;
@@ -294,18 +323,25 @@ static kmd_status elf_open(struct dump *d, struct kmd_err *err)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "no PT_LOAD segments: the dump holds no memory");
 	qsort(e->seg, e->nseg, sizeof(*e->seg), seg_cmp);
-	for (size_t i = 0; i < e->nseg; i++)
+	e->max_end = malloc(e->nseg * sizeof(*e->max_end));
+	if (!e->max_end)
+		return kmd_err_nomem(err);
+	for (size_t i = 0; i < e->nseg; i++) {
 		if (e->seg[i].paddr + e->seg[i].memsz > d->phys_end)
 			d->phys_end = e->seg[i].paddr + e->seg[i].memsz;
+		e->max_end[i] = d->phys_end;
+	}
 	return KMD_OK;
 }
 
 static void elf_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 {
 	struct elfdump *e = d->priv;
+	const struct segment *best = NULL;
 	size_t lo = 0, hi = e->nseg;
+	int best_rank = -1;
 
-	/* Last segment starting at or below PA. */
+	/* First segment starting above PA. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (e->seg[mid].paddr <= pa)
@@ -313,25 +349,42 @@ static void elf_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 		else
 			hi = mid;
 	}
-	if (lo > 0) {
-		const struct segment *sg = &e->seg[lo - 1];
+	/* Segments may overlap: kexec-tools describes the kernel image once
+	 * more inside its System RAM segment.  Of those covering PA, take one
+	 * that holds the byte in the file if there is one. */
+	for (size_t i = lo; i-- > 0 && e->max_end[i] > pa;) {
+		const struct segment *sg = &e->seg[i];
 		uint64_t rel = pa - sg->paddr;
-		if (rel < sg->memsz) {
-			if (rel < sg->avail) {
-				loc->fate = KMD_MAPPED;
-				loc->offset = sg->offset + rel;
-				loc->run = sg->avail - rel;
-			} else if (rel < sg->filesz) {
-				loc->fate = KMD_NOT_IN_DUMP;
-				loc->why = "past the end of the truncated file";
-				loc->run = sg->filesz - rel;
-			} else {
-				loc->fate = KMD_EXCLUDED;
-				loc->why = "page left out of the dump (PT_LOAD p_filesz < p_memsz)";
-				loc->run = sg->memsz - rel;
-			}
-			return;
+		int rank;
+		if (rel >= sg->memsz)
+			continue;
+		rank = rel < sg->avail ? 2 : rel < sg->filesz ? 1 : 0;
+		if (rank > best_rank) {
+			best = sg;
+			best_rank = rank;
 		}
+		if (rank == 2)
+			break;
+	}
+	if (best) {
+		uint64_t rel = pa - best->paddr;
+		if (best_rank == 2) {
+			loc->fate = KMD_MAPPED;
+			loc->offset = best->offset + rel;
+			loc->run = best->avail - rel;
+		} else if (best_rank == 1) {
+			loc->fate = KMD_NOT_IN_DUMP;
+			loc->why = "past the end of the truncated file";
+			loc->run = best->filesz - rel;
+		} else {
+			loc->fate = KMD_EXCLUDED;
+			loc->why = "page left out of the dump (PT_LOAD p_filesz < p_memsz)";
+			loc->run = best->memsz - rel;
+		}
+		/* A segment starting further on may answer differently. */
+		if (lo < e->nseg && e->seg[lo].paddr - pa < loc->run)
+			loc->run = e->seg[lo].paddr - pa;
+		return;
 	}
 	loc->fate = KMD_NOT_IN_DUMP;
 	loc->why = "no PT_LOAD segment covers it";
@@ -343,6 +396,7 @@ static void elf_close(struct dump *d)
 	struct elfdump *e = d->priv;
 	if (e) {
 		free(e->seg);
+		free(e->max_end);
 		free(e);
 	}
 }

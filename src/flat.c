@@ -9,6 +9,7 @@
 #define FLAT_SIGNATURE "makedumpfile"
 #define FLAT_HEADER_SIZE 4096 /* MAX_SIZE_MDF_HEADER */
 #define FLAT_TYPE 1           /* TYPE_FLAT_HEADER */
+#define FLAT_MAX_RECORD (1ull << 40)
 
 bool flat_probe(const uint8_t *head, size_t len)
 {
@@ -91,7 +92,9 @@ kmd_status flat_index_build(struct flat_index *fi, const uint8_t *map,
 		len = get_be64(map + pos + 8);
 		if (off == ~0ull) /* END_FLAG_FLAT_HEADER */
 			break;
-		if ((int64_t)off < 0 || (int64_t)len < 0)
+		/* Sizes are those of write() calls: a record of a TiB or
+		 * more is garbage, not the tail of a file cut short. */
+		if ((int64_t)off < 0 || (int64_t)len < 0 || len >= FLAT_MAX_RECORD)
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "offset 0x%llx: bad flattened record (offset 0x%llx, size 0x%llx)",
 					   (unsigned long long)pos,

@@ -44,6 +44,8 @@ static bool i386_match(const struct kmd *k)
 		return k->syms->machine == EM_386;
 	if (arch)
 		return strcmp(arch, "i386") == 0;
+	if (k->syms->wide) /* 64-bit addresses */
+		return false;
 	/* Symbol file without ARCH=: trust the dump's machine.  (QEMU
 	 * writes i386 guests as ELF64 with e_machine EM_386.) */
 	return k->dump->machine == EM_386;
@@ -340,6 +342,7 @@ static kmd_status i386_init(struct kmd *k, struct kmd_err *err)
 
 const struct arch_ops arch_i386 = {
 	.name = "i386",
+	.em = 3, /* EM_386 */
 	.priv_size = sizeof(struct i386),
 	.match = i386_match,
 	.init = i386_init,

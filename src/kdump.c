@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <lzo/lzo1x.h>
 #ifdef HAVE_ZSTD
@@ -33,6 +35,7 @@
 #include "dump.h"
 #include "err.h"
 #include "flat.h"
+#include "kmd-int.h"
 
 #define KDUMP_SIG "KDUMP   "
 #define DISKDUMP_SIG "DISKDUMP"
@@ -61,7 +64,10 @@ struct part {
 	bool split;
 	uint64_t start_pfn, end_pfn; /* pages this part holds */
 	uint64_t max_mapnr;
-	uint8_t *bitmap1, *bitmap2;  /* each max_mapnr bits (rounded up) */
+	/* Each max_mapnr bits (rounded up): in the file's mapping, or
+	 * copies (bitmaps_owned) when the file is flattened. */
+	const uint8_t *bitmap1, *bitmap2;
+	bool bitmaps_owned;
 	uint64_t bitmap_len;        /* bytes of each bitmap */
 	uint32_t *rank;             /* set bits of bitmap2 before each 512-bit chunk */
 	uint64_t desc_off;
@@ -86,7 +92,14 @@ struct kdump {
 };
 
 static uint64_t rank2(const struct part *p, uint64_t pfn);
-static void check_cut_short(struct part *p);
+
+/* Bytes for one compressed page record (and the bound on its size). */
+static size_t scratch_size(const struct kdump *kd)
+{
+	return (size_t)kd->block_size * 2 + 4096;
+}
+static kmd_status check_layout(struct part *p, uint32_t bs,
+				struct kmd_err *err);
 
 static bool kdump_probe(const uint8_t *head, size_t len)
 {
@@ -115,6 +128,22 @@ static kmd_status part_read(const struct part *p, uint64_t off, void *buf,
 	return KMD_OK;
 }
 
+/* 64 bits of a bitmap (LSB first in each byte: a little-endian load
+ * puts page N at bit N). */
+static inline uint64_t load64(const uint8_t *p)
+{
+	return get_le64(p);
+}
+
+/* Every translation ranks a bit; x86_64's baseline has no popcount
+ * instruction, so let the loader pick a version that uses it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	defined(__ELF__)
+#define POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define POPCNT_CLONES
+#endif
+
 static inline bool bit(const uint8_t *bm, uint64_t len, uint64_t pfn)
 {
 	return (pfn >> 3) < len && (bm[pfn >> 3] >> (pfn & 7) & 1);
@@ -123,6 +152,7 @@ static inline bool bit(const uint8_t *bm, uint64_t len, uint64_t pfn)
 /* Header fields, whatever the layout. */
 struct hdr {
 	int version;
+	unsigned base; /* file offset of status, block_size, ...: 64/32-bit layout */
 	char machine[66];
 	char release[66];
 	uint32_t status;
@@ -138,6 +168,24 @@ struct hdr {
 	uint64_t off_note, size_note;
 	uint64_t max_mapnr_64, start_pfn_64, end_pfn_64;
 };
+
+/* The ELF e_machine of a utsname machine string, 0 if unknown. */
+static unsigned machine_of(const char *m)
+{
+	static const struct {
+		const char *prefix;
+		unsigned em;
+	} t[] = { { "x86_64", 62 }, { "aarch64", 183 }, { "arm", 40 },
+		  { "ppc64", 21 }, { "ppc", 20 }, { "s390", 22 },
+		  { "riscv", 243 }, { "mips", 8 }, { "loongarch", 258 } };
+
+	if (m[0] == 'i' && m[1] && strcmp(m + 2, "86") == 0)
+		return 3; /* i386 .. i686: EM_386 */
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strncmp(m, t[i].prefix, strlen(t[i].prefix)) == 0)
+			return t[i].em;
+	return 0;
+}
 
 static bool sane_block(int32_t b)
 {
@@ -206,11 +254,12 @@ static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
 		w64 = false;
 	else
 		w64 = layout_sane(b, 424) || !layout_sane(b, 412);
-	if (!layout_sane(b, w64 ? 424 : 412))
-		return kmd_err_set(err, KMD_ERR_CORRUPT,
-				   "offset 0x%x: kdump header has no sane block size (0x%x) and bitmap size",
-				   w64 ? 428 : 416, get_le32(b + (w64 ? 428 : 416)));
 	base = w64 ? 424 : 412;
+	h->base = base;
+	if (!sane_block((int32_t)get_le32(b + base + 4)))
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x%x: kdump header has no sane block size (0x%x)",
+				   base + 4, get_le32(b + base + 4));
 	h->status = get_le32(b + base);
 	h->block_size = (int32_t)get_le32(b + base + 4);
 	h->sub_hdr_size = (int32_t)get_le32(b + base + 8);
@@ -219,8 +268,13 @@ static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
 	if (h->version < 0 || h->version > 64)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "offset 0x8: bad header version %d", h->version);
+	/* makedumpfile's KDUMP headers start at version 1 */
+	if (*is_kdump && h->version < 1)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x8: bad header version %d", h->version);
 	if (h->sub_hdr_size < 0 || h->sub_hdr_size > 1 << 20 ||
-	    h->bitmap_blocks == 0)
+	    h->bitmap_blocks == 0 ||
+	    (uint64_t)h->bitmap_blocks * (uint64_t)h->block_size > (1ull << 40))
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "offset 0x%x: bad sub-header (%d blocks) or bitmap size (%u blocks)",
 				   base + 8, h->sub_hdr_size, h->bitmap_blocks);
@@ -272,6 +326,47 @@ static kmd_status load_vmcoreinfo(struct dump *d, struct part *p,
 	return st;
 }
 
+/* Let go of the mapped pages of [addr, addr + len) that a pass over them
+ * made resident: a 4 TiB machine's bitmap is 128 MiB, read once at open
+ * for the rank index and afterwards only where lookups land.  The data
+ * stays in the page cache; a later access faults it back in. */
+static void drop_pages(const uint8_t *addr, uint64_t len)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t a, e;
+
+	if (ps <= 0 || len < 2 * (uint64_t)ps)
+		return;
+	a = ((uintptr_t)addr + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
+	e = ((uintptr_t)addr + len) & ~((uintptr_t)ps - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED); /* advice only */
+}
+
+/* Fill p->rank[0..chunks) (set bits of the 2nd bitmap before each
+ * 64-byte chunk); returns the total. */
+POPCNT_CLONES
+static uint64_t build_rank(struct part *p, uint64_t chunks)
+{
+	uint64_t total = 0;
+	for (uint64_t c = 0; c < chunks; c++) {
+		uint64_t i = c * 64;
+		/* Each 4 MiB read of a mapped bitmap is let go of
+		 * (drop_pages): the peak stays small however big it is. */
+		if (!p->flattened && i && i % (4u << 20) == 0)
+			drop_pages(p->bitmap2 + i - (4u << 20), 4u << 20);
+		p->rank[c] = (uint32_t)total;
+		if (i + 64 <= p->bitmap_len) {
+			for (unsigned w = 0; w < 64; w += 8)
+				total += (unsigned)__builtin_popcountll(load64(p->bitmap2 + i + w));
+			continue;
+		}
+		for (; i < p->bitmap_len; i++)
+			total += (unsigned)__builtin_popcount(p->bitmap2[i]);
+	}
+	return total;
+}
+
 static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 			    bool first, struct kmd_err *err)
 {
@@ -294,11 +389,10 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 		return st;
 	if (first) {
 		kd->block_size = (uint32_t)h.block_size;
-		/* Only a hint: QEMU names the emulator, not the guest. */
-		if (strcmp(h.machine, "x86_64") == 0)
-			d->machine = 62; /* EM_X86_64 */
-		else if (h.machine[0] == 'i' && strcmp(h.machine + 2, "86") == 0)
-			d->machine = 3; /* EM_386 */
+		/* Only a hint: QEMU names the emulator, not the guest
+		 * (an i386 guest of qemu-system-x86_64 says x86_64). */
+		d->machine = machine_of(h.machine);
+		d->machine_is_hint = true;
 		if (is_kdump && h.sub_hdr_size > 0) {
 			d->has_phys_base = true;
 			d->phys_base = (uint64_t)h.phys_base;
@@ -329,6 +423,13 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 					   (unsigned long long)p->end_pfn,
 					   (unsigned long long)p->max_mapnr);
 	}
+	/* Two bitmaps of equal size, each a whole number of blocks
+	 * (makedumpfile, QEMU; crash relies on it too).  Old DISKDUMP
+	 * files have one. */
+	if (is_kdump && h.bitmap_blocks % 2)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x%x: bitmap_blocks is %u, not even: not two bitmaps of whole blocks",
+				   h.base + 12, h.bitmap_blocks);
 	bm_off = (uint64_t)(1 + h.sub_hdr_size) * kd->block_size;
 	bm_len = (uint64_t)h.bitmap_blocks * kd->block_size;
 	p->bitmap_len = bm_len / 2;
@@ -344,14 +445,23 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 				   (unsigned long long)bm_off,
 				   (unsigned long long)bm_len,
 				   (unsigned long long)p->size);
-	p->bitmap1 = malloc(p->bitmap_len);
-	p->bitmap2 = malloc(p->bitmap_len);
-	if (!p->bitmap1 || !p->bitmap2)
-		return kmd_err_nomem(err);
-	if ((st = part_read(p, bm_off, p->bitmap1, p->bitmap_len, err)) ||
-	    (st = part_read(p, bm_off + p->bitmap_len, p->bitmap2,
-			    p->bitmap_len, err)))
-		return kmd_err_wrap(err, "reading bitmaps");
+	if (!p->flattened) {
+		/* In place: a big machine's bitmaps are large, and only
+		 * the pages of them that lookups touch are read. */
+		p->bitmap1 = p->map + bm_off;
+		p->bitmap2 = p->map + bm_off + p->bitmap_len;
+	} else {
+		uint8_t *b1 = malloc(p->bitmap_len), *b2 = malloc(p->bitmap_len);
+		p->bitmap1 = b1;
+		p->bitmap2 = b2;
+		p->bitmaps_owned = true;
+		if (!b1 || !b2)
+			return kmd_err_nomem(err);
+		if ((st = part_read(p, bm_off, b1, p->bitmap_len, err)) ||
+		    (st = part_read(p, bm_off + p->bitmap_len, b2,
+				    p->bitmap_len, err)))
+			return kmd_err_wrap(err, "reading bitmaps");
+	}
 	p->desc_off = bm_off + bm_len;
 
 	/* Rank index over the 2nd bitmap: set bits before each 64-byte chunk. */
@@ -359,67 +469,85 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 	p->rank = malloc((chunks + 1) * sizeof(*p->rank));
 	if (!p->rank)
 		return kmd_err_nomem(err);
-	uint64_t total = 0;
-	for (uint64_t c = 0; c < chunks; c++) {
-		p->rank[c] = (uint32_t)total;
-		for (uint64_t i = c * 64; i < (c + 1) * 64 && i < p->bitmap_len; i++)
-			total += (unsigned)__builtin_popcount(p->bitmap2[i]);
-	}
+	uint64_t total = build_rank(p, chunks);
 	p->rank[chunks] = (uint32_t)total;
 	if (total > UINT32_MAX)
 		return kmd_err_set(err, KMD_ERR_UNSUPPORTED, "too many pages");
-	check_cut_short(p);
+	if ((st = check_layout(p, kd->block_size, err)))
+		return st;
+	if (!p->flattened)
+		drop_pages(p->bitmap2, p->bitmap_len);
 	return KMD_OK;
 }
 
-/* A file cut short without the INCOMPLETE flag (copy interrupted, disk
+/* The descriptor table against the file.
+ *
+ * The first page record must start after the table: if it starts inside,
+ * the 2nd bitmap marks more pages dumped than there are descriptors, and
+ * every lookup would take a neighbour's descriptor.
+ *
+ * A file cut short without the INCOMPLETE flag (copy interrupted, disk
  * full): the descriptor table, or the records of the last pages, run past
- * the end.  Records are written in PFN order (all-zero pages may share one
- * early record), so the records of the last few thousand descriptors
- * include the one that ends last; checking those is enough and cheap. */
+ * the end.  Records are written one after the other in PFN order (all-zero
+ * pages may share one early record), so in a cut file the first missing
+ * record starts at or before the end, and the records of the last few
+ * thousand descriptors include the one that ends last; checking those is
+ * enough and cheap.  A record wholly beyond the end, or larger than a
+ * page, is a corrupt descriptor instead: reported when its page is read. */
 #define CUT_CHECK_DESCS 65536
 
-static void check_cut_short(struct part *p)
+static kmd_status check_layout(struct part *p, uint32_t bs, struct kmd_err *err)
 {
 	uint64_t first = rank2(p, p->start_pfn), last = rank2(p, p->end_pfn);
-	uint64_t n = last - first, from;
+	uint64_t n = last - first, from, end = p->desc_off + n * PAGE_DESC_SIZE;
 	uint8_t b[PAGE_DESC_SIZE];
+	struct kmd_err ignore;
 
 	if (n == 0)
-		return;
-	if (p->desc_off + n * PAGE_DESC_SIZE > p->size) {
+		return KMD_OK;
+	if (end > p->size) {
 		p->incomplete = true;
-		return;
+		return KMD_OK;
 	}
+	if (part_read(p, p->desc_off, b, PAGE_DESC_SIZE, &ignore) == KMD_OK &&
+	    get_le64(b) != 0 && get_le64(b) < end)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "offset 0x%llx: the first page record starts at 0x%llx, inside the descriptor table (0x%llx-0x%llx, for the %llu pages the 2nd bitmap marks dumped): bitmap and descriptors disagree",
+				   (unsigned long long)p->desc_off,
+				   (unsigned long long)get_le64(b),
+				   (unsigned long long)p->desc_off,
+				   (unsigned long long)end, (unsigned long long)n);
 	from = n > CUT_CHECK_DESCS ? n - CUT_CHECK_DESCS : 0;
 	for (uint64_t i = from; i < n; i++) {
-		struct kmd_err ignore;
 		uint64_t off, size;
 		if (part_read(p, p->desc_off + i * PAGE_DESC_SIZE, b,
 			      PAGE_DESC_SIZE, &ignore) != KMD_OK) {
 			p->incomplete = true;
-			return;
+			return KMD_OK;
 		}
 		off = get_le64(b);
 		size = get_le32(b + 8);
-		if (off > p->size || size > p->size - off ||
-		    (off == 0 && size == 0)) {
+		if ((off == 0 && size == 0) ||
+		    (size <= bs && off <= p->size && size > p->size - off)) {
 			p->incomplete = true;
-			return;
+			return KMD_OK;
 		}
 	}
+	return KMD_OK;
 }
 
+POPCNT_CLONES
 static uint64_t rank2(const struct part *p, uint64_t pfn)
 {
 	uint64_t byte = pfn >> 3, chunk = byte / 64;
-	uint64_t r;
+	uint64_t r, i;
 
 	if (byte >= p->bitmap_len) /* at or past the end: all of them */
 		return p->rank[(p->bitmap_len + 63) / 64];
 	r = p->rank[chunk];
-
-	for (uint64_t i = chunk * 64; i < byte; i++)
+	for (i = chunk * 64; i + 8 <= byte; i += 8)
+		r += (unsigned)__builtin_popcountll(load64(p->bitmap2 + i));
+	for (; i < byte; i++)
 		r += (unsigned)__builtin_popcount(p->bitmap2[i]);
 	r += (unsigned)__builtin_popcount(p->bitmap2[byte] & ((1u << (pfn & 7)) - 1));
 	return r;
@@ -503,7 +631,7 @@ static kmd_status kdump_open(struct dump *d, struct kmd_err *err)
 			 "the dump is marked incomplete or cut short");
 
 	kd->cache = calloc(CACHE_SLOTS, sizeof(*kd->cache));
-	kd->scratch = malloc((size_t)kd->block_size * 2 + 4096);
+	kd->scratch = malloc(scratch_size(kd));
 	if (!kd->cache || !kd->scratch)
 		return kmd_err_nomem(err);
 	d->format_name = kd->parts[0].flattened ?
@@ -556,31 +684,37 @@ static const char *codec_name(uint32_t flags)
 	return NULL;
 }
 
-/* Same fate as PFN for how many following pages?  Capped, so that a
- * caller asking about one page does not pay for scanning gigabytes. */
-#define RUN_CAP 4096
+/* Same fate as PFN for how many following pages?  Capped (the run is a
+ * lower bound), so that a caller asking about one page does not pay for
+ * scanning megabytes of bitmap: every translation asks.  512 pages are
+ * eight 64-bit words of each bitmap. */
+#define RUN_CAP 512
 
 static uint64_t run_pages(const struct part *p, uint64_t pfn, bool b1, bool b2)
 {
-	uint64_t n = 1, end = p->end_pfn;
-	uint8_t want1 = b1 ? 0xff : 0, want2 = b2 ? 0xff : 0;
+	uint64_t q = pfn + 1, end = p->end_pfn;
+	uint64_t want1 = b1 ? ~0ull : 0, want2 = b2 ? ~0ull : 0;
 
 	if (end - pfn > RUN_CAP)
 		end = pfn + RUN_CAP;
-	while (pfn + n < end) {
-		uint64_t q = pfn + n;
-		/* Whole bytes at a time where possible. */
-		if ((q & 7) == 0 && q + 8 <= end && (q >> 3) < p->bitmap_len &&
-		    p->bitmap1[q >> 3] == want1 && p->bitmap2[q >> 3] == want2) {
-			n += 8;
-			continue;
+	/* 64 pages a step: the first bit that differs from the wanted
+	 * fate in either bitmap ends the run. */
+	while (q < end && ((q >> 6) + 1) * 8 <= p->bitmap_len) {
+		const uint8_t *w = p->bitmap1 + (q >> 6) * 8;
+		uint64_t diff = (load64(w) ^ want1) |
+				(load64(p->bitmap2 + (q >> 6) * 8) ^ want2);
+		diff >>= q & 63;
+		if (diff) {
+			q += (uint64_t)__builtin_ctzll(diff);
+			return (q < end ? q : end) - pfn;
 		}
-		if (bit(p->bitmap1, p->bitmap_len, q) != b1 ||
-		    bit(p->bitmap2, p->bitmap_len, q) != b2)
-			break;
-		n++;
+		q = ((q >> 6) + 1) << 6;
 	}
-	return n;
+	/* The bitmaps' last bytes (and past them: neither bit set). */
+	while (q < end && bit(p->bitmap1, p->bitmap_len, q) == b1 &&
+	       bit(p->bitmap2, p->bitmap_len, q) == b2)
+		q++;
+	return (q < end ? q : end) - pfn;
 }
 
 static void kdump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
@@ -615,9 +749,12 @@ static void kdump_locate(struct dump *d, uint64_t pa, struct kmd_loc *loc)
 		loc->run = run_pages(p, pfn, b1, b2) * bs - in;
 		return;
 	}
+	/* A record past the end is missing from a cut-short file; in a
+	 * whole file its descriptor is corrupt, and reading says so. */
 	if (read_desc(p, pfn, &ds, &err) != KMD_OK ||
 	    (ds.offset == 0 && ds.size == 0) ||
-	    ds.offset > p->size || ds.size > p->size - ds.offset) {
+	    (p->incomplete &&
+	     (ds.offset > p->size || ds.size > p->size - ds.offset))) {
 		loc->fate = KMD_NOT_IN_DUMP;
 		loc->why = "page not written: the dump is incomplete";
 		loc->run = bs - in;
@@ -651,26 +788,48 @@ static kmd_status decompress(uint32_t flags, const uint8_t *src, size_t slen,
 	if (flags & DUMP_DH_COMPRESSED_ZLIB) {
 		uLongf out = dlen;
 		int r = uncompress(dst, &out, src, slen);
-		if (r != Z_OK || out != dlen)
+		if (r == Z_BUF_ERROR && out == dlen)
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
-					   "zlib: cannot decompress the page (%d)", r);
+					   "zlib: the page decompresses to more than %zu bytes",
+					   dlen);
+		if (r != Z_OK)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "zlib: cannot decompress the page (%s)",
+					   zError(r));
+		if (out != dlen)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "zlib: the page decompresses to %lu bytes, not %zu",
+					   (unsigned long)out, dlen);
 		return KMD_OK;
 	}
 	if (flags & DUMP_DH_COMPRESSED_LZO) {
 		lzo_uint out = dlen;
 		int r = lzo1x_decompress_safe(src, slen, dst, &out, NULL);
-		if (r != LZO_E_OK || out != dlen)
+		if (r == LZO_E_OUTPUT_OVERRUN)
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
-					   "lzo: cannot decompress the page (%d)", r);
+					   "lzo: the page decompresses to more than %zu bytes",
+					   dlen);
+		if (r != LZO_E_OK)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "lzo: cannot decompress the page (error %d)", r);
+		if (out != dlen)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "lzo: the page decompresses to %lu bytes, not %zu",
+					   (unsigned long)out, dlen);
 		return KMD_OK;
 	}
 	if (flags & DUMP_DH_COMPRESSED_SNAPPY) {
 #ifdef HAVE_SNAPPY
 		size_t out = dlen;
 		size_t ulen;
-		if (snappy_uncompressed_length((const char *)src, slen, &ulen) != SNAPPY_OK ||
-		    ulen != dlen ||
-		    snappy_uncompress((const char *)src, slen, (char *)dst, &out) != SNAPPY_OK ||
+		if (snappy_uncompressed_length((const char *)src, slen, &ulen) != SNAPPY_OK)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "snappy: cannot decompress the page (no valid length)");
+		if (ulen != dlen)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "snappy: the page decompresses to %zu bytes, not %zu",
+					   ulen, dlen);
+		if (snappy_uncompress((const char *)src, slen, (char *)dst, &out) != SNAPPY_OK ||
 		    out != dlen)
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "snappy: cannot decompress the page");
@@ -683,10 +842,14 @@ static kmd_status decompress(uint32_t flags, const uint8_t *src, size_t slen,
 	if (flags & DUMP_DH_COMPRESSED_ZSTD) {
 #ifdef HAVE_ZSTD
 		size_t r = ZSTD_decompress(dst, dlen, src, slen);
-		if (ZSTD_isError(r) || r != dlen)
+		if (ZSTD_isError(r))
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "zstd: cannot decompress the page (%s)",
-					   ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short");
+					   ZSTD_getErrorName(r));
+		if (r != dlen)
+			return kmd_err_set(err, KMD_ERR_CORRUPT,
+					   "zstd: the page decompresses to %zu bytes, not %zu",
+					   r, dlen);
 		return KMD_OK;
 #else
 		return kmd_err_set(err, KMD_ERR_UNSUPPORTED,
@@ -696,22 +859,21 @@ static kmd_status decompress(uint32_t flags, const uint8_t *src, size_t slen,
 	return kmd_err_set(err, KMD_ERR_CORRUPT, "unknown page flags 0x%x", flags);
 }
 
-/* The decompressed page PFN, through the cache. */
-static kmd_status get_page(struct dump *d, uint64_t pfn, const uint8_t **out,
-			   struct kmd_err *err)
+/* Read and decompress the record of PFN into OUT (block_size bytes),
+ * using SCRATCH (scratch_size() bytes).  Touches no shared state: the
+ * parallel scan calls it from several threads at once. */
+
+static kmd_status load_page(struct dump *d, uint64_t pfn, uint8_t *out,
+			    uint8_t *scratch, unsigned *part,
+			    struct kmd_err *err)
 {
 	struct kdump *kd = d->priv;
-	struct cache_slot *slot = &kd->cache[pfn % CACHE_SLOTS];
 	struct kmd_loc loc;
 	struct part *p;
 	unsigned idx = 0;
 	struct desc ds;
 	kmd_status st;
 
-	if (slot->key == pfn + 1) {
-		*out = slot->data;
-		return KMD_OK;
-	}
 	memset(&loc, 0, sizeof(loc));
 	kdump_locate(d, pfn * kd->block_size, &loc);
 	if (loc.fate != KMD_MAPPED)
@@ -723,36 +885,84 @@ static kmd_status get_page(struct dump *d, uint64_t pfn, const uint8_t **out,
 	st = read_desc(p, pfn, &ds, err);
 	if (st)
 		return st;
-	if (!slot->data && !(slot->data = malloc(kd->block_size)))
-		return kmd_err_nomem(err);
-	slot->key = 0;
-	if (!(ds.flags & DUMP_DH_CODECS)) {
+	uint64_t dpos = p->desc_off + (rank2(p, pfn) - p->rank_base) * PAGE_DESC_SIZE;
+	uint32_t codec = ds.flags & DUMP_DH_CODECS;
+	if ((ds.flags & ~DUMP_DH_CODECS) || (codec & (codec - 1)))
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "%s: offset 0x%llx: page descriptor of PFN 0x%llx has unknown flags 0x%x",
+				   p->path, (unsigned long long)dpos,
+				   (unsigned long long)pfn, ds.flags);
+	if (ds.offset > p->size || ds.size > p->size - ds.offset)
+		return kmd_err_set(err, KMD_ERR_CORRUPT,
+				   "%s: offset 0x%llx: page descriptor of PFN 0x%llx points past the end of the file (record at 0x%llx, %u bytes; the file has 0x%llx)",
+				   p->path, (unsigned long long)dpos,
+				   (unsigned long long)pfn,
+				   (unsigned long long)ds.offset, ds.size,
+				   (unsigned long long)p->size);
+	if (!codec) {
 		if (ds.size != kd->block_size)
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "%s: offset 0x%llx: uncompressed page record of PFN 0x%llx has size %u, not %u",
 					   p->path, (unsigned long long)ds.offset,
 					   (unsigned long long)pfn, ds.size,
 					   kd->block_size);
-		st = part_read(p, ds.offset, slot->data, ds.size, err);
+		st = part_read(p, ds.offset, out, ds.size, err);
 	} else {
-		if (ds.size > (size_t)kd->block_size * 2 + 4096)
+		if (ds.size > scratch_size(kd))
 			return kmd_err_set(err, KMD_ERR_CORRUPT,
 					   "%s: offset 0x%llx: page record of PFN 0x%llx is %u bytes, too large",
 					   p->path, (unsigned long long)ds.offset,
 					   (unsigned long long)pfn, ds.size);
-		st = part_read(p, ds.offset, kd->scratch, ds.size, err);
+		st = part_read(p, ds.offset, scratch, ds.size, err);
 		if (!st)
-			st = decompress(ds.flags, kd->scratch, ds.size,
-					slot->data, kd->block_size, err);
+			st = decompress(ds.flags, scratch, ds.size, out,
+					kd->block_size, err);
 	}
 	if (st)
 		return kmd_err_wrap(err, "%s: page record at 0x%llx (PFN 0x%llx)",
 				    p->path, (unsigned long long)ds.offset,
 				    (unsigned long long)pfn);
+	*part = idx;
+	return KMD_OK;
+}
+
+/* The decompressed page PFN, through the cache. */
+static kmd_status get_page(struct dump *d, uint64_t pfn, const uint8_t **out,
+			   struct kmd_err *err)
+{
+	struct kdump *kd = d->priv;
+	struct cache_slot *slot = &kd->cache[pfn % CACHE_SLOTS];
+	unsigned idx = 0;
+	kmd_status st;
+
+	if (slot->key == pfn + 1) {
+		*out = slot->data;
+		return KMD_OK;
+	}
+	if (!slot->data && !(slot->data = malloc(kd->block_size)))
+		return kmd_err_nomem(err);
+	slot->key = 0;
+	st = load_page(d, pfn, slot->data, kd->scratch, &idx, err);
+	if (st)
+		return st;
 	slot->key = pfn + 1;
 	slot->part = idx;
 	*out = slot->data;
 	return KMD_OK;
+}
+
+size_t kdump_scratch_size(const struct dump *d)
+{
+	return scratch_size(d->priv);
+}
+
+kmd_status kdump_read_page(struct dump *d, uint64_t pa, uint8_t *out,
+			   uint8_t *scratch, struct kmd_err *err)
+{
+	struct kdump *kd = d->priv;
+	unsigned idx;
+
+	return load_page(d, pa / kd->block_size, out, scratch, &idx, err);
 }
 
 static kmd_status kdump_read(struct dump *d, uint64_t pa, void *buf,
@@ -787,8 +997,10 @@ static void kdump_close(struct dump *d)
 	for (unsigned i = 0; kd->parts && i < kd->nparts; i++) {
 		struct part *p = &kd->parts[i];
 		flat_index_free(&p->flat);
-		free(p->bitmap1);
-		free(p->bitmap2);
+		if (p->bitmaps_owned) {
+			free((void *)p->bitmap1);
+			free((void *)p->bitmap2);
+		}
 		free(p->rank);
 	}
 	free(kd->parts);

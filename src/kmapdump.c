@@ -3,6 +3,9 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <stdio_ext.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -455,8 +458,14 @@ static int cmd_read(kmd_t *k, const struct opts *o, char **args, int n)
 		}
 		ok = x.fate == KMD_MAPPED &&
 		     kmd_read_phys(k, x.pa, buf, chunk, &err) == KMD_OK;
+		/* In the dump but unreadable (a corrupt record): corrupt
+		 * input, with the reader's reason. */
+		bool corrupt = !ok && x.fate == KMD_MAPPED;
+		const char *why = corrupt ? err.msg :
+				  x.reason[0] ? x.reason : "unreadable";
 		if (!ok) {
-			rc = EXIT_UNTRANSLATED;
+			if (rc != EXIT_INPUT)
+				rc = corrupt ? EXIT_INPUT : EXIT_UNTRANSLATED;
 			if (o->zero_excluded && x.fate == KMD_EXCLUDED) {
 				memset(buf, 0, chunk);
 				ok = true;
@@ -466,14 +475,14 @@ static int cmd_read(kmd_t *k, const struct opts *o, char **args, int n)
 			if (!ok) {
 				fflush(stdout);
 				fprintf(stderr, "kmapdump: 0x%" PRIx64 ": %s\n",
-					va + done, x.reason[0] ? x.reason : "unreadable");
-				return EXIT_UNTRANSLATED;
+					va + done, why);
+				return rc;
 			}
 			fwrite(buf, 1, chunk, stdout);
 		} else if (!ok) {
 			printf("%016" PRIx64 "  <%" PRIu64 " bytes %s: %s>\n",
-			       va + done, chunk, kmd_fate_str(x.fate),
-			       x.reason[0] ? x.reason : "unreadable");
+			       va + done, chunk,
+			       corrupt ? "unreadable" : kmd_fate_str(x.fate), why);
 		} else {
 			for (uint64_t i = 0; i < chunk; i += 16) {
 				uint64_t line = chunk - i < 16 ? chunk - i : 16;
@@ -823,33 +832,120 @@ static const char *page_size_str(uint64_t n)
 	return n ? "?" : "-";
 }
 
+/* A line of text built by hand: vtop prints millions of these, and
+ * printf's format parsing was most of its time.  Same bytes as the
+ * printf formats in the comments. */
+struct line {
+	char b[8192]; /* a split part's path can be long */
+	size_t n;
+};
+
+static inline void put_str(struct line *l, const char *s)
+{
+	/* Short strings: a loop beats strlen + memcpy calls. */
+	char *o = l->b + l->n, *end = l->b + sizeof(l->b) - 1;
+	while (*s && o < end)
+		*o++ = *s++;
+	l->n = (size_t)(o - l->b);
+}
+
+/* %-Ws */
+static inline void put_pad(struct line *l, const char *s, size_t w)
+{
+	size_t start = l->n, n;
+	put_str(l, s);
+	n = l->n - start;
+	if (n < w && w - n < sizeof(l->b) - 1 - l->n) {
+		memset(l->b + l->n, ' ', w - n);
+		l->n += w - n;
+	}
+}
+
+/* %0Wx (W 0: no padding) */
+static inline void put_hex(struct line *l, uint64_t v, unsigned w)
+{
+	unsigned d = v ? (unsigned)(64 - __builtin_clzll(v) + 3) / 4 : 1;
+	char *o = l->b + l->n;
+
+	if (d < w)
+		d = w;
+	if (d > sizeof(l->b) - 1 - l->n)
+		return; /* no room: the line is cut (it never is) */
+	for (unsigned i = d; i-- > 0; v >>= 4)
+		o[i] = "0123456789abcdef"[v & 15];
+	l->n += d;
+}
+
+static void put_dec(struct line *l, uint64_t v)
+{
+	char t[20];
+	unsigned d = 0;
+	do {
+		t[d++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (d && l->n < sizeof(l->b) - 1)
+		l->b[l->n++] = t[--d];
+}
+
 static void print_xlat_text(kmd_t *k, const char *input, bool parsed,
 			    const struct kmd_xlat *x, const struct opts *o)
 {
-	if (!parsed) {
-		printf("%-18s  invalid      %s\n", input, x->reason);
-		return;
+	struct line l;
+
+	l.n = 0;
+	if (!parsed) { /* "%-18s  invalid      %s\n" */
+		put_pad(&l, input, 18);
+		put_str(&l, "  invalid      ");
+		put_str(&l, x->reason);
+	} else {
+		/* "%0*" PRIx64 "  %-11s  " */
+		put_hex(&l, x->va, kmd_info(k)->levels <= 3 ? 8 : 16);
+		put_str(&l, "  ");
+		put_pad(&l, kmd_fate_str(x->fate), 11);
+		put_str(&l, "  ");
+		if (x->fate == KMD_UNMAPPED || x->fate == KMD_INVALID || !x->page_size) {
+			put_pad(&l, "-", 18); /* "%-18s  %-4s" */
+			put_str(&l, "  ");
+			put_pad(&l, "-", 4);
+		} else { /* "0x%-16" PRIx64 "  %-4s" */
+			size_t at = l.n;
+			put_str(&l, "0x");
+			put_hex(&l, x->pa, 0);
+			while (l.n - at < 18)
+				l.b[l.n++] = ' ';
+			put_str(&l, "  ");
+			put_pad(&l, page_size_str(x->page_size), 4);
+		}
+		put_str(&l, "  "); /* "  %-14s" */
+		put_pad(&l, x->region ? x->region : "-", 14);
+		if (x->fate == KMD_MAPPED && x->loc.path &&
+		    x->loc.path != kmd_info(k)->dump_path &&
+		    strcmp(x->loc.path, kmd_info(k)->dump_path)) {
+			put_str(&l, "  in ");
+			put_str(&l, x->loc.path);
+		}
+		if (x->fate == KMD_MAPPED && x->loc.compressed) {
+			/* "  %s record at 0x%x (%u bytes) +0x%x" */
+			put_str(&l, "  ");
+			put_str(&l, x->loc.codec);
+			put_str(&l, " record at 0x");
+			put_hex(&l, x->loc.offset, 0);
+			put_str(&l, " (");
+			put_dec(&l, x->loc.record_size);
+			put_str(&l, " bytes) +0x");
+			put_hex(&l, x->loc.page_offset, 0);
+		} else if (x->fate == KMD_MAPPED) {
+			put_str(&l, "  file offset 0x");
+			put_hex(&l, x->loc.offset, 0);
+		} else if (x->reason[0]) {
+			put_str(&l, "  ");
+			put_str(&l, x->reason);
+		}
 	}
-	printf("%0*" PRIx64 "  %-11s  ", kmd_info(k)->levels <= 3 ? 8 : 16, x->va,
-	       kmd_fate_str(x->fate));
-	if (x->fate == KMD_UNMAPPED || x->fate == KMD_INVALID || !x->page_size)
-		printf("%-18s  %-4s", "-", "-");
-	else
-		printf("0x%-16" PRIx64 "  %-4s", x->pa, page_size_str(x->page_size));
-	printf("  %-14s", x->region ? x->region : "-");
-	if (x->fate == KMD_MAPPED && x->loc.path &&
-	    strcmp(x->loc.path, kmd_info(k)->dump_path))
-		printf("  in %s", x->loc.path);
-	if (x->fate == KMD_MAPPED && x->loc.compressed)
-		printf("  %s record at 0x%" PRIx64 " (%" PRIu64 " bytes) +0x%" PRIx64,
-		       x->loc.codec, x->loc.offset, x->loc.record_size,
-		       x->loc.page_offset);
-	else if (x->fate == KMD_MAPPED)
-		printf("  file offset 0x%" PRIx64, x->loc.offset);
-	else if (x->reason[0])
-		printf("  %s", x->reason);
-	printf("\n");
-	if (o->walk) {
+	l.b[l.n++] = '\n';
+	fwrite(l.b, 1, l.n, stdout);
+	if (parsed && o->walk) {
 		for (unsigned i = 0; i < x->nsteps; i++) {
 			const struct kmd_walk_step *s = &x->steps[i];
 			char flags[160];
@@ -860,6 +956,32 @@ static void print_xlat_text(kmd_t *k, const char *input, bool parsed,
 	}
 }
 
+/* The common case of kmd_parse_addr, inline: "[0x]HEX", at most 16
+ * digits, nothing else.  False: let kmd_parse_addr decide. */
+static bool parse_hex(const char *s, uint64_t *va)
+{
+	/* digit value + 1, 0 for anything else */
+	static const unsigned char val[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+		['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+		['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+		['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
+		['E'] = 15, ['F'] = 16,
+	};
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v = 0;
+	unsigned n = 0, d;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (; (d = val[p[n]]) != 0 && n < 17; n++)
+		v = v << 4 | (d - 1);
+	if (p[n] || n == 0 || n > 16)
+		return false;
+	*va = v;
+	return true;
+}
+
 /* Translate one input line; returns -1 on a fatal error, 1 if not
  * mapped, 0 if mapped. */
 static int vtop_one(kmd_t *k, const char *input, const struct opts *o)
@@ -868,8 +990,8 @@ static int vtop_one(kmd_t *k, const char *input, const struct opts *o)
 	struct kmd_err err;
 	uint64_t va;
 
-	memset(&x, 0, sizeof(x));
-	if (kmd_parse_addr(k, input, &va, &err)) {
+	if (!parse_hex(input, &va) && kmd_parse_addr(k, input, &va, &err)) {
+		memset(&x, 0, sizeof(x));
 		x.fate = KMD_INVALID;
 		snprintf(x.reason, sizeof(x.reason), "%.150s", err.msg);
 		if (o->json)
@@ -890,34 +1012,101 @@ static int vtop_one(kmd_t *k, const char *input, const struct opts *o)
 	return x.fate == KMD_MAPPED ? 0 : 1;
 }
 
+/* Addresses from standard input, a line each.  Input is read in large
+ * blocks and the output is flushed only before a read that may wait, so
+ * that a program feeding addresses one at a time through a pipe gets
+ * each answer as soon as it has asked.  Returns -1 on a fatal error, 1
+ * if some address was not translated, else 0. */
+static int vtop_stream(kmd_t *k, const struct opts *o)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	bool eof = false;
+	int rc = 0;
+
+	if (!buf) {
+		fprintf(stderr, "kmapdump: out of memory\n");
+		return -1;
+	}
+	for (;;) {
+		char *p = buf, *end = buf + len;
+		for (;;) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n;
+			if (!nl) {
+				if (!eof || p == end)
+					break;
+				nl = end; /* a last line without its newline */
+			}
+			n = (size_t)(nl - p);
+			p[n] = '\0'; /* buf has a spare byte past len */
+			while (n && p[n - 1] == '\r')
+				p[--n] = '\0';
+			if (n && p[0] != '#') {
+				int r = vtop_one(k, p, o);
+				if (r < 0) {
+					free(buf);
+					return -1;
+				}
+				if (r)
+					rc = 1;
+			}
+			p = nl == end ? end : nl + 1;
+		}
+		len = (size_t)(end - p);
+		memmove(buf, p, len);
+		if (eof)
+			break;
+		if (len + 4096 > cap) { /* a very long line */
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				fprintf(stderr, "kmapdump: out of memory\n");
+				return -1;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		fflush(stdout);
+		ssize_t r = read(STDIN_FILENO, buf + len, cap - len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "kmapdump: reading addresses: %s\n",
+				strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			eof = true;
+		len += (size_t)r;
+	}
+	free(buf);
+	return rc;
+}
+
 static int cmd_vtop(kmd_t *k, const struct opts *o, char **addrs, int n)
 {
 	int rc = EXIT_OK;
 
+	/* Large writes for long address lists (the first use of stdout;
+	 * vtop_stream flushes before waiting for input), and no locking
+	 * per write: the command line has one thread. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+#ifdef __GLIBC__
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
+#endif
 	if (!o->json)
 		printf("%-16s  %-11s  %-18s  %-4s  %-14s  %s\n", "VA", "STATUS",
 		       "PA", "PAGE", "REGION", "WHERE");
 	for (int i = 0; i < n; i++) {
 		if (strcmp(addrs[i], "-") == 0) {
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t len;
-			while ((len = getline(&line, &cap, stdin)) >= 0) {
-				while (len && (line[len - 1] == '\n' ||
-					       line[len - 1] == '\r'))
-					line[--len] = '\0';
-				if (len == 0 || line[0] == '#')
-					continue;
-				int r = vtop_one(k, line, o);
-				if (r < 0) {
-					free(line);
-					return EXIT_INPUT;
-				}
-				if (r)
-					rc = EXIT_UNTRANSLATED;
-				fflush(stdout);
-			}
-			free(line);
+			int r = vtop_stream(k, o);
+			if (r < 0)
+				return EXIT_INPUT;
+			if (r)
+				rc = EXIT_UNTRANSLATED;
 			continue;
 		}
 		int r = vtop_one(k, addrs[i], o);

@@ -39,6 +39,7 @@ struct kmd;
 
 struct arch_ops {
 	const char *name;
+	unsigned em;       /* ELF e_machine of its dumps */
 	size_t priv_size;  /* bytes of k->arch_priv, zeroed */
 	bool (*match)(const struct kmd *k);
 	kmd_status (*init)(struct kmd *k, struct kmd_err *err);
@@ -56,6 +57,29 @@ struct arch_ops {
 };
 
 #define KMD_MAX_REGIONS 32
+
+/* walk.c's translation cache: for each level, page-table entries by the
+ * VA bits above that level's index (direct-mapped).  A walk looks up
+ * level 0, 1, ... and reads the dump only from the first level that
+ * misses; a hit on a leaf entry (1 GiB, 2 MiB, 4 KiB or 4 MiB page) or
+ * a non-present entry ends the walk there, so huge pages need no more
+ * probes than their level.  Page tables in a dump never change: entries
+ * stay valid for the life of the handle. */
+#define XC_SLOTS 4096
+
+struct region_span {
+	uint64_t start;     /* the span ends where the next one starts */
+	const char *name;   /* innermost region, "user" or NULL */
+};
+struct xc_entry {      /* 32 bytes: two to a cache line */
+	uint64_t tag;       /* (va >> shift) + 1; 0 = empty */
+	uint64_t table;     /* table the entry was read from */
+	uint64_t entry;     /* raw entry */
+	uint64_t pa;        /* decoded: next table or page base (page
+			     * aligned), | XC_PRESENT | XC_LEAF */
+};
+#define XC_PRESENT 1u
+#define XC_LEAF 2u
 
 struct kmd {
 	struct dump *dump;
@@ -83,6 +107,14 @@ struct kmd {
 	size_t nmods;
 	bool mods_tried;
 	void *arch_priv;
+	/* Translation cache (walk.c): KMD_MAX_LEVELS * XC_SLOTS entries,
+	 * allocated on the first walk; xc_root is the root it belongs to. */
+	struct xc_entry *xc;
+	uint64_t xc_root;
+	/* Regions as disjoint intervals with their innermost name, built
+	 * once the regions are final (kmd.c: kmd_region_of). */
+	struct region_span *spans;
+	size_t nspans;
 };
 
 extern const struct arch_ops arch_x86_64;
@@ -102,6 +134,13 @@ typedef int (*walk_leaf_fn)(void *arg, uint64_t va, uint64_t size,
 			    uint64_t pa, unsigned level, uint64_t entry);
 kmd_status walk_range(struct kmd *k, uint64_t start, uint64_t end,
 		      walk_leaf_fn fn, void *arg, struct kmd_err *err);
+
+/* kdump.c, for the parallel scan: read and decompress the page at PA
+ * (page-aligned) into OUT without the handle's page cache, using SCRATCH
+ * (kdump_scratch_size bytes); safe from several threads at once. */
+size_t kdump_scratch_size(const struct dump *d);
+kmd_status kdump_read_page(struct dump *d, uint64_t pa, uint8_t *out,
+			   uint8_t *scratch, struct kmd_err *err);
 
 /* Helpers for arch code. */
 void kmd_warn(struct kmd *k, const char *fmt, ...)

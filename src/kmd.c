@@ -54,6 +54,9 @@ kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
 
 	if (k->nregions >= KMD_MAX_REGIONS)
 		return kmd_err_set(err, KMD_ERR_ARG, "too many regions");
+	free(k->spans); /* rebuilt on the next lookup */
+	k->spans = NULL;
+	k->nspans = 0;
 	r = &k->regions[k->nregions++];
 	r->name = name;
 	r->start = start;
@@ -95,6 +98,9 @@ static int region_cmp(const void *a, const void *b)
 void kmd_sort_regions(struct kmd *k)
 {
 	qsort(k->regions, k->nregions, sizeof(k->regions[0]), region_cmp);
+	free(k->spans);
+	k->spans = NULL;
+	k->nspans = 0;
 }
 
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr)
@@ -139,6 +145,25 @@ static kmd_status classify(const char *path, enum file_kind *kind,
 
 /* Refuse a vmlinux that does not belong to the dump: BUILD-ID when both
  * have one, else OSRELEASE, and always _stext against KERNELOFFSET. */
+/* A name for an ELF e_machine value, for messages. */
+static const char *machine_name(unsigned em)
+{
+	switch (em) {
+	case 3: return "i386";
+	case 8: return "mips";
+	case 20: return "ppc";
+	case 21: return "ppc64";
+	case 22: return "s390";
+	case 40: return "arm";
+	case 62: return "x86_64";
+	case 183: return "aarch64";
+	case 243: return "riscv";
+	case 258: return "loongarch";
+	case 0: return "unknown";
+	default: return "other (ELF machine)";
+	}
+}
+
 static kmd_status check_match(struct kmd *k, struct kmd_err *err)
 {
 	const char *dump_id = vmci_get(&k->vmci, "BUILD-ID");
@@ -306,10 +331,23 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 		}
 	}
 	if (!k->arch) {
+		unsigned em = k->syms->machine ? k->syms->machine : k->dump->machine;
 		st = kmd_err_set(err, KMD_ERR_UNSUPPORTED,
-				 "%s: architecture not supported (ELF machine %u)",
-				 dump_path, k->syms->machine ? k->syms->machine :
-							       k->dump->machine);
+				 "%s: architecture %s%s is not supported",
+				 dump_path, machine_name(em),
+				 k->syms->machine ? " (of the kernel)" : "");
+		goto fail;
+	}
+	/* A kernel of another architecture than the dump's.  A kdump
+	 * header names the machine QEMU emulated: x86_64 for an i386
+	 * guest too. */
+	if (k->dump->machine && k->dump->machine != k->arch->em &&
+	    !(k->dump->machine_is_hint && k->dump->machine == 62 &&
+	      k->arch->em == 3)) {
+		st = kmd_err_set(err, KMD_ERR_MISMATCH,
+				 "%s: the dump is of an %s machine, but %s is an %s kernel",
+				 dump_path, machine_name(k->dump->machine),
+				 k->syms->path, k->arch->name);
 		goto fail;
 	}
 	k->info.arch = k->arch->name;
@@ -339,6 +377,8 @@ void kmd_close(kmd_t *k)
 	dump_close(k->dump);
 	free(k->arch_priv);
 	free(k->mods);
+	free(k->xc);
+	free(k->spans);
 	free(k);
 }
 
@@ -364,6 +404,9 @@ static void regions_finish(const kmd_t *kc)
 	k->regions_done = true;
 	if (k->arch->finish_regions)
 		k->arch->finish_regions(k);
+	free(k->spans); /* bounds may have moved */
+	k->spans = NULL;
+	k->nspans = 0;
 }
 
 size_t kmd_region_count(const kmd_t *k)
@@ -378,15 +421,11 @@ const struct kmd_region *kmd_region(const kmd_t *k, size_t i)
 	return i < k->nregions ? &k->regions[i] : NULL;
 }
 
-const char *kmd_region_of(const struct kmd *k, uint64_t va)
+/* The innermost region containing VA, by scanning them all. */
+static const char *region_scan(const struct kmd *k, uint64_t va)
 {
 	const struct kmd_region *best = NULL;
 
-	/* Regions settled lazily lie at the top; an address below every
-	 * lazily found start needs no lookup. */
-	if (!k->regions_done && va >= k->lazy_floor)
-		regions_finish(k);
-	/* The innermost region containing VA. */
 	for (size_t i = 0; i < k->nregions; i++) {
 		const struct kmd_region *r = &k->regions[i];
 		if (va >= r->start && (r->end == 0 || va < r->end) &&
@@ -398,6 +437,67 @@ const char *kmd_region_of(const struct kmd *k, uint64_t va)
 	if (va < k->user_top)
 		return "user";
 	return NULL;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Once the regions are final: the address space cut at every region
+ * boundary, each piece with its innermost region, for a binary search.
+ * Without memory for it, kmd_region_of scans. */
+static void build_spans(struct kmd *k)
+{
+	uint64_t pts[2 * KMD_MAX_REGIONS + 2];
+	size_t n = 0, u = 0;
+
+	pts[n++] = 0;
+	pts[n++] = k->user_top;
+	for (size_t i = 0; i < k->nregions; i++) {
+		pts[n++] = k->regions[i].start;
+		if (k->regions[i].end)
+			pts[n++] = k->regions[i].end;
+	}
+	qsort(pts, n, sizeof(pts[0]), u64_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || pts[i] != pts[u - 1])
+			pts[u++] = pts[i];
+	k->spans = malloc(u * sizeof(*k->spans));
+	if (!k->spans)
+		return;
+	for (size_t i = 0; i < u; i++) {
+		k->spans[i].start = pts[i];
+		k->spans[i].name = region_scan(k, pts[i]);
+	}
+	k->nspans = u;
+}
+
+const char *kmd_region_of(const struct kmd *kc, uint64_t va)
+{
+	struct kmd *k = (struct kmd *)kc; /* spans are a cache */
+
+	/* Regions settled lazily lie at the top; an address below every
+	 * lazily found start needs no lookup. */
+	if (!k->regions_done) {
+		if (va < k->lazy_floor)
+			return region_scan(k, va);
+		regions_finish(k);
+	}
+	if (!k->spans && k->nregions)
+		build_spans(k);
+	if (!k->spans)
+		return region_scan(k, va);
+	/* The last span starting at or below VA (spans[0] starts at 0);
+	 * branch-free: region lookups of random addresses are random. */
+	const struct region_span *base = k->spans;
+	for (size_t n = k->nspans; n > 1;) {
+		size_t half = n / 2;
+		base = base[half].start <= va ? base + half : base;
+		n -= half;
+	}
+	return base->name;
 }
 
 kmd_status kmd_region_stats(kmd_t *k, size_t i, uint64_t *mapped,
@@ -420,8 +520,16 @@ kmd_status kmd_vtop(kmd_t *k, uint64_t va, struct kmd_xlat *x,
 {
 	kmd_status st;
 
-	memset(x, 0, sizeof(*x));
+	/* Not a memset of the whole result: vtop is the hot path, and
+	 * steps past nsteps are not part of the answer. */
 	x->va = va;
+	x->fate = KMD_UNMAPPED;
+	x->pa = 0;
+	x->page_size = 0;
+	x->region = NULL;
+	memset(&x->loc, 0, sizeof(x->loc));
+	x->nsteps = 0;
+	x->reason[0] = '\0';
 	if (!k->arch)
 		return kmd_err_set(err, KMD_ERR_ARG,
 				   "translation needs the vmlinux or a symbol file");

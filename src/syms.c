@@ -45,13 +45,14 @@ kmd_status syms_add(struct syms *s, const char *name, uint64_t addr,
 	return KMD_OK;
 }
 
-static int sym_cmp(const void *a, const void *b)
+/* FNV-1a: names are short; one pass, no sort, at open. */
+static uint64_t name_hash(const char *name)
 {
-	const struct sym *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	return h ^ (h >> 29);
 }
 
 static int addr_cmp(const void *a, const void *b)
@@ -63,31 +64,98 @@ static int addr_cmp(const void *a, const void *b)
 	/* Prefer a sized symbol, then a global-looking name. */
 	if ((x->size == 0) != (y->size == 0))
 		return x->size ? -1 : 1;
-	return (x->name[0] == '_') - (y->name[0] == '_');
+	if ((x->name[0] == '_') != (y->name[0] == '_'))
+		return (x->name[0] == '_') - (y->name[0] == '_');
+	return strcmp(x->name, y->name); /* then by name, deterministically */
 }
+
+/* Lookups answered by scanning nhash before the index pays off: opening
+ * needs about ten, and building the index costs as much as ~100 scans
+ * (its inserts are random accesses to a megabyte-sized table). */
+#define SYMS_SCAN_LOOKUPS 64
 
 kmd_status syms_finish(struct syms *s, struct kmd_err *err)
 {
-	if (s->n)
-		qsort(s->byname, s->n, sizeof(*s->byname), sym_cmp);
+	if (s->n >= UINT32_MAX / 4)
+		return kmd_err_set(err, KMD_ERR_UNSUPPORTED, "%s: too many symbols",
+				   s->path);
+	free(s->nhash);
+	s->nhash = malloc((s->n ? s->n : 1) * sizeof(*s->nhash));
+	if (!s->nhash)
+		return kmd_err_nomem(err);
+	for (size_t i = 0; i < s->n; i++)
+		s->nhash[i] = (uint32_t)name_hash(s->byname[i].name);
+	free(s->hash);
+	s->hash = NULL;
+	s->lookups = 0;
+	free(s->byaddr);
+	s->byaddr = NULL;
+	s->naddr = 0;
+	s->byaddr_done = false;
+	return KMD_OK;
+}
+
+/* The index over names.  False if out of memory (lookups then scan). */
+static bool build_index(struct syms *s)
+{
+	size_t cap = 16;
+
+	while (cap < s->n * 2)
+		cap *= 2;
+	s->hash = calloc(cap, sizeof(*s->hash));
+	if (!s->hash)
+		return false;
+	s->hmask = cap - 1;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sym *y = &s->byname[i];
+		size_t h = s->nhash[i] & s->hmask;
+		for (;; h = (h + 1) & s->hmask) {
+			uint32_t j = s->hash[h];
+			if (j == 0) {
+				s->hash[h] = (uint32_t)i + 1;
+				break;
+			}
+			if (s->nhash[j - 1] == s->nhash[i] &&
+			    strcmp(s->byname[j - 1].name, y->name) == 0) {
+				if (y->addr < s->byname[j - 1].addr)
+					s->hash[h] = (uint32_t)i + 1;
+				break;
+			}
+		}
+	}
+	return true;
+}
+
+/* The address-sorted view, on first use.  False if out of memory. */
+static bool build_byaddr(struct syms *s)
+{
+	if (s->byaddr_done)
+		return true;
 	s->byaddr = malloc((s->n ? s->n : 1) * sizeof(*s->byaddr));
 	if (!s->byaddr)
-		return kmd_err_nomem(err);
+		return false;
 	s->naddr = 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->byname[i].located)
 			s->byaddr[s->naddr++] = &s->byname[i];
 	if (s->naddr)
 		qsort(s->byaddr, s->naddr, sizeof(*s->byaddr), addr_cmp);
-	return KMD_OK;
+	s->byaddr_done = true;
+	return true;
 }
 
 bool syms_symbolize(const struct syms *s, uint64_t addr, const char **name,
 		    uint64_t *offset, uint64_t *size)
 {
-	size_t lo = 0, hi = s->naddr;
+	size_t lo = 0, hi;
 	const struct sym *best;
 	uint64_t sz;
+
+	/* The handle owns the table; building its sorted view on demand
+	 * changes no answer (the handle is used by one thread at a time). */
+	if (!build_byaddr((struct syms *)s))
+		return false;
+	hi = s->naddr;
 
 	while (lo < hi) { /* first symbol above addr */
 		size_t mid = lo + (hi - lo) / 2;
@@ -114,23 +182,35 @@ bool syms_symbolize(const struct syms *s, uint64_t addr, const char **name,
 	return true;
 }
 
-bool syms_lookup(const struct syms *s, const char *name, uint64_t *addr)
+bool syms_lookup(const struct syms *cs, const char *name, uint64_t *addr)
 {
-	size_t lo = 0, hi = s->n;
+	struct syms *s = (struct syms *)cs; /* the index is a cache */
+	uint32_t hv;
 
-	/* First entry with this name (a local symbol may repeat). */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(s->byname[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!s->nhash)
+		return false;
+	hv = (uint32_t)name_hash(name);
+	if (!s->hash && (s->lookups++ < SYMS_SCAN_LOOKUPS || !build_index(s))) {
+		const struct sym *best = NULL;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->nhash[i] == hv &&
+			    strcmp(s->byname[i].name, name) == 0 &&
+			    (!best || s->byname[i].addr < best->addr))
+				best = &s->byname[i];
+		if (best)
+			*addr = best->addr;
+		return best != NULL;
 	}
-	if (lo < s->n && strcmp(s->byname[lo].name, name) == 0) {
-		*addr = s->byname[lo].addr;
-		return true;
+	for (size_t h = hv & s->hmask;; h = (h + 1) & s->hmask) {
+		uint32_t j = s->hash[h];
+		if (j == 0)
+			return false;
+		if (s->nhash[j - 1] == hv &&
+		    strcmp(s->byname[j - 1].name, name) == 0) {
+			*addr = s->byname[j - 1].addr;
+			return true;
+		}
 	}
-	return false;
 }
 
 kmd_status syms_constant(struct syms *s, const char *key, const char *hint,
@@ -235,6 +315,8 @@ void syms_close(struct syms *s)
 		s->ops->close(s);
 	vmci_free(&s->consts);
 	free(s->byname);
+	free(s->nhash);
+	free(s->hash);
 	free(s->byaddr);
 	free(s->release);
 	free(s->build_id);
@@ -391,6 +473,8 @@ kmd_status syms_open_text(struct syms **out, const char *path,
 		*p = '\0';
 		if (!*name)
 			continue;
+		if (addr > 0xffffffffull)
+			s->wide = true;
 		st = syms_add(s, name, addr, 0, located, err);
 		if (st)
 			goto out;

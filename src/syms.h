@@ -51,14 +51,27 @@ struct syms {
 	char *release;           /* from linux_banner, or NULL */
 	char *build_id;          /* lowercase hex, or NULL */
 	unsigned machine;        /* ELF e_machine of the vmlinux, 0 if unknown */
+	bool wide;               /* a symbol file has addresses above 4 GiB:
+				  * a 64-bit kernel's */
 	/* p_vaddr - p_paddr of the vmlinux's first PT_LOAD: PAGE_OFFSET on
 	 * i386, where the image is linked into lowmem. */
 	bool has_voffset;
 	uint64_t voffset;
-	struct sym *byname;      /* sorted by name */
+	struct sym *byname;      /* in table order (not sorted) */
 	size_t n, cap;
-	const struct sym **byaddr; /* located symbols, sorted by address */
+	/* Hash of each name (one sequential pass at open).  The first
+	 * lookups scan these; after SYMS_SCAN_LOOKUPS an open-addressing
+	 * index is built: slot -> index + 1 (0 empty), a repeated name
+	 * keeping its lowest address. */
+	uint32_t *nhash;
+	unsigned lookups;
+	uint32_t *hash;
+	size_t hmask;
+	/* Located symbols sorted by address, built on the first
+	 * syms_symbolize (vtop never needs it). */
+	const struct sym **byaddr;
 	size_t naddr;
+	bool byaddr_done;
 	struct vmcoreinfo consts; /* constants found or given */
 	void *priv;
 };

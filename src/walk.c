@@ -56,53 +56,130 @@ static kmd_status load_table(struct kmd *k, uint64_t *path, unsigned lvl,
 	return KMD_OK;
 }
 
+/* "PMD entry 12 not present", without the cost of snprintf (this is the
+ * answer for most of a sparse address space). */
+static void reason_not_present(char *buf, size_t size, const char *level,
+			       unsigned idx)
+{
+	char num[12];
+	size_t n = 0, d = 0;
+	const char *tail = " not present";
+
+	do
+		num[d++] = (char)('0' + idx % 10);
+	while ((idx /= 10) && d < sizeof(num));
+	for (const char *p = level; *p && n + 1 < size; p++)
+		buf[n++] = *p;
+	for (const char *p = " entry "; *p && n + 1 < size; p++)
+		buf[n++] = *p;
+	while (d && n + 1 < size)
+		buf[n++] = num[--d];
+	for (const char *p = tail; *p && n + 1 < size; p++)
+		buf[n++] = *p;
+	buf[n] = '\0';
+}
+
+/* Bounded copy of a constant reason. */
+static void reason_copy(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/* The translation cache slot for VA at level LVL. */
+static inline struct xc_entry *xc_slot(struct kmd *k, unsigned lvl,
+				       uint64_t va)
+{
+	return &k->xc[lvl * XC_SLOTS + ((va >> k->pg.shift[lvl]) & (XC_SLOTS - 1))];
+}
+
 kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
 		   struct kmd_err *err)
 {
 	const struct paging *pg = &k->pg;
 	uint64_t table = pg->root;
 	uint64_t path[KMD_MAX_LEVELS];
+	unsigned lvl = 0;
 
-	for (unsigned lvl = 0; lvl < pg->levels; lvl++) {
+	x->fate = KMD_UNMAPPED;
+	x->page_size = 0;
+	x->pa = 0;
+	x->reason[0] = '\0';
+	/* The cache belongs to one root; without memory for it, walk
+	 * uncached. */
+	if (!k->xc || k->xc_root != pg->root) {
+		free(k->xc);
+		k->xc = calloc((size_t)KMD_MAX_LEVELS * XC_SLOTS, sizeof(*k->xc));
+		k->xc_root = pg->root;
+	}
+	for (; lvl < pg->levels; lvl++) {
 		unsigned idx = (unsigned)((va >> pg->shift[lvl]) &
 					  ((1ull << pg->bits[lvl]) - 1));
-		uint64_t epa = table + (uint64_t)idx * pg->entry_size;
 		struct kmd_walk_step *st = &x->steps[lvl];
+		struct xc_entry *c = k->xc ? xc_slot(k, lvl, va) : NULL;
+		uint64_t tag = (va >> pg->shift[lvl]) + 1;
 		struct pte_info pi;
-		uint8_t buf[8];
-		struct kmd_err rerr;
-
-		for (unsigned a = 0; a < lvl; a++)
-			if (path[a] == table)
-				return loop_error(k, lvl, table, a, err);
-		path[lvl] = table;
 
 		st->level = pg->name[lvl];
-		st->table_pa = table;
 		st->index = idx;
-		st->entry = 0;
-		st->leaf = false;
-		if (dump_read(k->dump, epa, buf, pg->entry_size, &rerr)) {
-			struct kmd_loc loc;
-			dump_locate(k->dump, epa, &loc);
-			x->fate = loc.fate == KMD_EXCLUDED ? KMD_EXCLUDED :
-							      KMD_NOT_IN_DUMP;
-			snprintf(x->reason, sizeof(x->reason),
-				 "%s table at 0x%llx is %s", pg->name[lvl],
-				 (unsigned long long)table,
-				 loc.fate == KMD_EXCLUDED ?
-					 "excluded from the dump" :
-					 "not in the dump");
-			x->nsteps = lvl;
-			return KMD_OK;
+		if (c && c->tag == tag) {
+			/* Cached: the same VA bits above this level lead to
+			 * the same table and entry. */
+			st->table_pa = c->table;
+			st->entry = c->entry;
+			path[lvl] = c->table;
+			pi.present = (c->pa & XC_PRESENT) != 0;
+			pi.leaf = (c->pa & XC_LEAF) != 0;
+			pi.pa = c->pa & ~(uint64_t)(XC_PRESENT | XC_LEAF);
+		} else {
+			uint64_t epa = table + (uint64_t)idx * pg->entry_size;
+			uint8_t buf[8];
+			struct kmd_err rerr;
+
+			for (unsigned a = 0; a < lvl; a++)
+				if (path[a] == table)
+					return loop_error(k, lvl, table, a, err);
+			path[lvl] = table;
+			st->table_pa = table;
+			st->entry = 0;
+			st->leaf = false;
+			if (dump_read(k->dump, epa, buf, pg->entry_size, &rerr)) {
+				struct kmd_loc loc;
+				dump_locate(k->dump, epa, &loc);
+				x->fate = loc.fate == KMD_EXCLUDED ? KMD_EXCLUDED :
+								      KMD_NOT_IN_DUMP;
+				snprintf(x->reason, sizeof(x->reason),
+					 "%s table at 0x%llx is %s", pg->name[lvl],
+					 (unsigned long long)table,
+					 loc.fate == KMD_EXCLUDED ?
+						 "excluded from the dump" :
+						 "not in the dump");
+				x->nsteps = lvl;
+				return KMD_OK;
+			}
+			st->entry = read_entry(pg, buf);
+			k->arch->decode(k, lvl, st->entry, &pi);
+			/* A table pointer at the last level: decode broke
+			 * the rule; not cached, reported below. */
+			if (c && (pi.leaf || !pi.present || lvl + 1 < pg->levels) &&
+			    !(pi.pa & (XC_PRESENT | XC_LEAF))) {
+				c->tag = tag;
+				c->table = table;
+				c->entry = st->entry;
+				c->pa = pi.pa | (pi.present ? XC_PRESENT : 0) |
+					(pi.leaf ? XC_LEAF : 0);
+			}
 		}
-		st->entry = read_entry(pg, buf);
 		x->nsteps = lvl + 1;
-		k->arch->decode(k, lvl, st->entry, &pi);
+		st->leaf = false;
 		if (!pi.present) {
 			x->fate = KMD_UNMAPPED;
-			snprintf(x->reason, sizeof(x->reason),
-				 "%s entry %u not present", pg->name[lvl], idx);
+			reason_not_present(x->reason, sizeof(x->reason),
+					   pg->name[lvl], idx);
 			return KMD_OK;
 		}
 		if (pi.leaf) {
@@ -112,11 +189,11 @@ kmd_status walk_va(struct kmd *k, uint64_t va, struct kmd_xlat *x,
 			dump_locate(k->dump, x->pa, &x->loc);
 			x->fate = x->loc.fate;
 			if (x->fate != KMD_MAPPED)
-				snprintf(x->reason, sizeof(x->reason), "%s",
-					 x->loc.why ? x->loc.why :
-					 x->fate == KMD_EXCLUDED ?
-					 "page excluded from the dump" :
-					 "physical address not in the dump");
+				reason_copy(x->reason, sizeof(x->reason),
+					    x->loc.why ? x->loc.why :
+					    x->fate == KMD_EXCLUDED ?
+					    "page excluded from the dump" :
+					    "physical address not in the dump");
 			return KMD_OK;
 		}
 		table = pi.pa;

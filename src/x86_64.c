@@ -55,10 +55,13 @@ static bool x86_64_match(const struct kmd *k)
 		return true;
 	if (k->syms->machine)
 		return false;
-	/* Symbol file: trust the dump. */
+	/* Symbol file: its ARCH= line, its 64-bit addresses, else trust
+	 * the dump. */
 	arch = vmci_get(&k->syms->consts, "ARCH");
 	if (arch)
 		return strcmp(arch, "x86_64") == 0;
+	if (k->syms->wide)
+		return true;
 	return k->dump->machine == EM_X86_64 ||
 	       (k->dump->machine == 0 && k->dump->word_size == 8);
 }
@@ -375,6 +378,7 @@ static kmd_status x86_64_init(struct kmd *k, struct kmd_err *err)
 
 const struct arch_ops arch_x86_64 = {
 	.name = "x86_64",
+	.em = 62, /* EM_X86_64 */
 	.priv_size = sizeof(struct x86_64),
 	.match = x86_64_match,
 	.init = x86_64_init,

@@ -2247,7 +2247,9 @@ struct kpart {
 static struct kpart kparts[KD_MAXPARTS];
 /* state: 0 not dumped (2nd bitmap clear), 1 dumped, 2 dumped but the
  * descriptor is zero (incomplete), 3 descriptor points past EOF */
+/* bad: 1 a corrupt record, 2 a descriptor pointing past the end (KD_EOF_OFF) */
 struct kpg { int part, state, desc_w, rec_w, bad, codec; u64 desc_pos, rec_off; uint32_t rec_len, flags; };
+#define KD_EOF_OFF 0x7fff0000000ULL
 static struct kpg *kpg;
 static unsigned char *kbm1, *kbm2;
 static u64 kmax_mapnr, kbm_half;
@@ -2690,8 +2692,8 @@ sub_done:
 				kd_codecs_used |= g->codec;
 				u64 doff = g->rec_off;
 				if (kd.corrupt == KC_DESC_EOF && q == cpfn) {
-					doff = 0x7fff0000000ULL;
-					g->state = 3;
+					doff = KD_EOF_OFF;
+					g->bad = 2; /* a corrupt descriptor */
 				}
 				put64(d, doff);
 				put32(d + 8, g->rec_len);
@@ -2761,10 +2763,9 @@ static int kd_nparts_given(void)
 
 static int kd_incomplete(void)
 {
-	/* A descriptor pointing past the end of the file is what a file cut
-	 * short looks like: kmapdump calls such a dump incomplete. */
-	if (kd.incomplete_n || kd.trunc_n || kd.flatcut_n ||
-	    kd.corrupt == KC_DESC_EOF)
+	/* (A descriptor pointing far past the end of a whole file is
+	 * corrupt, not a sign of a file cut short: KC_DESC_EOF.) */
+	if (kd.incomplete_n || kd.trunc_n || kd.flatcut_n)
 		return 1;
 	for (int i = 0; i < kd.nsplit; i++)
 		if (!kparts[i].avail)
@@ -2798,6 +2799,8 @@ static const char *kd_expect(u64 pa, char *file, size_t fsz)
 	u64 off = g->rec_off;
 	if (kd.flattened)
 		off = p->w[g->rec_w].fpos + (g->rec_off - p->w[g->rec_w].off);
+	if (g->bad == 2) /* what the corrupt descriptor says */
+		off = KD_EOF_OFF;
 	char path[64] = "";
 	if (g->part != kd_first_part())
 		snprintf(path, sizeof(path), ",\"path\":\"%s\"", p->name);
