@@ -126,6 +126,9 @@ for spec in "${specs[@]}"; do
         fi
     fi
 
+    # sha256 of the inputs, to show below that kmapdump changed none
+    sha256sum "${dumps[@]}" "$d/symbols" >"$d/inputs.sha256" 2>/dev/null
+
     if [ -x "$KMAPDUMP" ]; then
         mapfile -t probes <"$d/probes.txt"
         run vtop "$KMAPDUMP" vtop --json "${dumps[@]}" "$d/symbols" "${probes[@]}"
@@ -141,5 +144,15 @@ for spec in "${specs[@]}"; do
         fi
     fi
     "$PY" "$here/check.py" "$name" "$d" "$KMAPDUMP" || fail=1
+    # kmapdump opens dumps and kernels read-only: every command above
+    # (check.py's included) left them as they were
+    if [ -x "$KMAPDUMP" ] && [ -s "$d/inputs.sha256" ]; then
+        if sha256sum --quiet -c "$d/inputs.sha256" >/dev/null 2>&1; then
+            echo "PASS: synth $name inputs-unchanged"
+        else
+            echo "FAIL: synth $name inputs-unchanged: $(sha256sum --quiet -c "$d/inputs.sha256" 2>&1 | head -n 2 | tr '\n' ' ')"
+            fail=1
+        fi
+    fi
 done
 exit $fail
