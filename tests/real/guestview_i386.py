@@ -16,7 +16,8 @@ them); kmapdump's outputs go to RESULTS/.
   vmallocinfo  every area lies inside kmapdump's vmalloc region; "pages=N"
                areas have their N pages mapped (and not the guard page);
                ioremap areas map page i to phys + i pages; areas of
-               pcpu_get_vm_areas (populated on demand) are only counted.
+               pcpu_get_vm_areas (populated on demand) are only counted
+               (guestview.vmallocinfo_pages, shared with the x86_64 bpo tier).
 """
 import argparse
 import json
@@ -24,6 +25,8 @@ import os
 import re
 import subprocess
 import sys
+
+import guestview
 
 PAGE = 4096
 PAGE_OFFSET = 0xc0000000
@@ -98,66 +101,17 @@ def main():
               lb, low, 100.0 * (lb - low) / lb if lb else 0))
 
     # vmallocinfo areas
-    areas = []
-    for l in read(os.path.join(args.dumpdir, "guest-vmallocinfo.txt")).splitlines():
-        m = re.match(r"0x([0-9a-f]+)-0x([0-9a-f]+)\s+(\d+)\s+(.*)$", l)
-        if m:
-            areas.append((int(m.group(1), 16), int(m.group(2), 16), m.group(4)))
-    outside = [a for a in areas if not (vstart <= a[0] and a[1] <= vend)]
-    km_out = [a for a in areas if not (regions["vmalloc"][0] <= a[0] and a[1] <= regions["vmalloc"][1])]
+    areas = guestview.parse_vmallocinfo(read(os.path.join(args.dumpdir, "guest-vmallocinfo.txt")))
+    spans = [(a["start"], a["end"]) for a in areas]
+    outside = [a for a in spans if not (vstart <= a[0] and a[1] <= vend)]
+    km_out = [a for a in spans if not (regions["vmalloc"][0] <= a[0] and a[1] <= regions["vmalloc"][1])]
     check(areas and not km_out and not outside,
           "vmallocinfo %d areas inside kmapdump's vmalloc region%s" % (
               len(areas), "" if not km_out else "; outside: " + ", ".join(
                   "%#x-%#x" % a[:2] for a in km_out[:5])))
-    expect = {}  # va -> (expected status, expected pa or None, area)
-    npcpu = 0
-    for a, b, rest in areas:
-        if "pcpu_get_vm_areas" in rest:
-            npcpu += 1
-            continue
-        m = re.search(r"\bpages=(\d+)", rest)
-        ph = re.search(r"\bphys=(0x[0-9a-f]+)", rest)
-        if m:
-            n = int(m.group(1))
-            for i in range(n):
-                expect[a + i * PAGE] = ("mapped", None, (a, b, rest))
-        elif ph and "ioremap" in rest:
-            n = (b - a) // PAGE - 1
-            for i in range(n):
-                expect[a + i * PAGE] = ("mapped", int(ph.group(1), 16) + i * PAGE, (a, b, rest))
-        else:
-            continue
-        expect[b - PAGE] = ("unmapped", None, (a, b, rest))  # guard page
-    vas = sorted(expect)
-    p = subprocess.run([args.kmapdump, "vtop", "--json", args.vmcore, args.vmlinux, "-"],
-                       input="".join("%#x\n" % va for va in vas).encode(),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    with open(os.path.join(args.results, "vmallocinfo-vtop.jsonl"), "wb") as f:
-        f.write(p.stdout)
-    got = {}
-    for line in p.stdout.decode().splitlines():
-        r = json.loads(line)
-        got[int(r["va"], 16)] = r
-    bad = []
-    nmapped = nguard = nphys = 0
-    for va in vas:
-        st, pa, area = expect[va]
-        r = got.get(va)
-        ks = r and r.get("status")
-        if st == "mapped":
-            ok = ks in ("mapped", "excluded", "not-in-dump")
-            nmapped += ok
-            if ok and pa is not None:
-                ok = int(r["pa"], 16) == pa
-                nphys += ok
-        else:
-            ok = ks == "unmapped"
-            nguard += ok
-        if not ok:
-            bad.append("%#x (%s, expected %s%s, kmapdump %s%s)" % (
-                va, area[2].split()[0], st, " pa=%#x" % pa if pa is not None else "",
-                ks, " pa=" + r["pa"] if r and r.get("pa") else ""))
-    check(vas and not bad,
+    bad, nmapped, nphys, nguard, npcpu, nvas = guestview.vmallocinfo_pages(
+        args.kmapdump, args.vmcore, args.vmlinux, areas, os.path.join(args.results, "vmallocinfo-vtop.jsonl"))
+    check(nvas and not bad,
           "vmallocinfo pages: %d mapped (%d with the ioremap phys), %d guard pages unmapped, "
           "%d pcpu areas not checked%s" % (nmapped, nphys, nguard, npcpu,
                                            "" if not bad else "; wrong: " + "; ".join(bad[:8])))

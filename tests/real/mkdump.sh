@@ -2,7 +2,7 @@
 # Boot the cached Debian cloud kernel in QEMU with a busybox initramfs and
 # take guest-memory dumps over QMP.
 #
-# usage: mkdump.sh NAME        (NAME: nokaslr | kaslr5 | kaslr4)
+# usage: mkdump.sh NAME        (NAME: nokaslr | kaslr5 | kaslr4 | bpo)
 #
 #   nokaslr  "nokaslr" on the command line, -cpu qemu64 (4-level paging, no
 #            1 GiB pages), KVM if usable
@@ -11,11 +11,27 @@
 #   kaslr4   KASLR on, 4-level paging, 4 GiB RAM (split around the PCI hole,
 #            1 GiB direct-map pages), -cpu host under KVM, -cpu max,la57=off
 #            under TCG
+#   bpo      the newer kernel of `setup.sh bpo` (bookworm-backports, 6.12):
+#            as kaslr4 but with 2 GiB, the loop module, and the guest's own
+#            view printed last, from a quiescent guest (below)
 #
 # Output: $CACHE/dumps/NAME/{vmcore.elf,vmcore.kdump-zlib,vmcore.kdump-d31,
-#         console.log,vmcoreinfo.txt,qemu.log,inputs}
+#         console.log,vmcoreinfo.txt,qemu.log,inputs}  ($CACHE/bpo/dumps/bpo
+#         for bpo)
 # vmcore.kdump-d31 is made from vmcore.elf by makedumpfile -c -d 31 (zero,
 # cache, user and free pages excluded), so kmapdump meets "excluded" pages.
+# For bpo a makedumpfile failure (it may not know the newer kernel) is not
+# fatal: its reason goes to makedumpfile.note instead.
+#
+# bpo's guest also prints, after all its work and just before the dump,
+# "KMD-WHAT: line" lines that are filed as guest-what.txt: uname (uname -r),
+# iomem, meminfo, kcore (hex bytes of /proc/kcore's ELF headers: the
+# kernel's own direct-map/vmalloc/vmemmap/text/modules layout), modules
+# (/proc/modules), sections ("MODULE SECTION ADDR" from
+# /sys/module/*/sections/{.text,.rodata,.data}) and vmallocinfo, the last
+# of them (modules, vmallocinfo) with shell builtins only, so no process is
+# forked or exits (and no kernel stack is vmalloc'ed or freed) between them
+# and the dump.
 # Prints the output directory on stdout.  Skips the boot if the dumps exist
 # and the inputs (kernel, modules, init script, QEMU command) are unchanged;
 # KMAPDUMP_FORCE=1 forces a rebuild.
@@ -26,12 +42,28 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${KMAPDUMP_CACHE:-$HOME/.cache/kmapdump}
 log() { echo "mkdump[$NAME]: $*" >&2; }
 
-KVER=$("$HERE/setup.sh")
-KDIR=$CACHE/kernel/$KVER
-OUT=$CACHE/dumps/$NAME
+APPEND="console=ttyS0 panic=-1 loglevel=6"
+# kaslr4 gets 4 GiB: RAM then covers whole aligned gigabytes (1 GiB direct
+# map pages) and the PC machine splits it around the 3-4 GiB PCI hole.
+SET=
+case "$NAME" in
+    nokaslr) APPEND="$APPEND nokaslr"; WANT_LA57=0; MEM=${KMAPDUMP_MEM:-2048} ;;
+    kaslr5)  WANT_LA57=1; MEM=${KMAPDUMP_MEM:-2048} ;;
+    kaslr4)  WANT_LA57=0; MEM=${KMAPDUMP_MEM:-4096} ;;
+    bpo)     SET=bpo; WANT_LA57=0; MEM=${KMAPDUMP_MEM:-2048} ;;
+    *) log "unknown configuration '$NAME'"; exit 2 ;;
+esac
+
+KVER=$("$HERE/setup.sh" $SET)
+if [ -n "$SET" ]; then
+    KDIR=$CACHE/$SET/kernel/$KVER
+    OUT=$CACHE/$SET/dumps/$NAME
+else
+    KDIR=$CACHE/kernel/$KVER
+    OUT=$CACHE/dumps/$NAME
+fi
 mkdir -p "$OUT"
 
-APPEND="console=ttyS0 panic=-1 loglevel=6"
 # KVM inside some (nested) hosts boots this kernel badly (emulation failures,
 # silent hangs); a failed KVM boot is remembered in $CACHE/kvm-broken (keyed
 # by host kernel and CPU) and TCG is used from then on.
@@ -53,16 +85,16 @@ pick_accel() {
             if kvm_ok && host_la57; then ACCEL=kvm; else ACCEL=tcg; fi ;;
         kaslr4)
             if kvm_ok; then ACCEL=kvm; CPU="host"; else ACCEL=tcg; CPU="max,la57=off"; fi ;;
+        bpo)
+            # cx16=off under TCG: QEMU 7.2's TCG can save a wrong RFLAGS when
+            # an interrupt comes right after CMPXCHG16B (6.12's SLUB fast
+            # path: cmpxchg16b %gs:(%rsi); jne); the guest then dies in
+            # kmem_cache_alloc_noprof (double fault, #DB with TF set, list
+            # corruption) in about half of the boots.  Without CX16 SLUB
+            # takes its locked path.
+            if kvm_ok; then ACCEL=kvm; CPU="host"; else ACCEL=tcg; CPU="max,la57=off,cx16=off"; fi ;;
     esac
 }
-# kaslr4 gets 4 GiB: RAM then covers whole aligned gigabytes (1 GiB direct
-# map pages) and the PC machine splits it around the 3-4 GiB PCI hole.
-case "$NAME" in
-    nokaslr) APPEND="$APPEND nokaslr"; WANT_LA57=0; MEM=${KMAPDUMP_MEM:-2048} ;;
-    kaslr5)  WANT_LA57=1; MEM=${KMAPDUMP_MEM:-2048} ;;
-    kaslr4)  WANT_LA57=0; MEM=${KMAPDUMP_MEM:-4096} ;;
-    *) log "unknown configuration '$NAME'"; exit 2 ;;
-esac
 
 # ------------------------------------------------------------- initramfs
 BUSYBOX=/bin/busybox
@@ -101,10 +133,36 @@ mkfs.vfat /mnt/fat.img >/dev/null 2>&1 && mount -o loop -t vfat /mnt/fat.img /mn
 sync
 echo "KMAPDUMP: vmallocinfo entries: $(wc -l < /proc/vmallocinfo)"
 echo "KMAPDUMP: $(grep -E 'MemTotal|MemFree|VmallocUsed' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
-echo KMAPDUMP-READY
-while :; do sleep 3600; done
 EOF
 )
+# the guest's own view (bpo; see the top of this file)
+GUESTVIEW=$(cat <<'EOF'
+echo 1 > /proc/sys/kernel/kptr_restrict   # real addresses for root (%pK)
+dmesg -n 1                                # no kernel messages in the lines below
+mkfifo /tmp/wait
+echo "KMD-UNAME: $(uname -r)"
+sed 's/^/KMD-IOMEM: /' /proc/iomem
+sed 's/^/KMD-MEMINFO: /' /proc/meminfo
+dd if=/proc/kcore bs=8192 count=1 2>/dev/null | od -An -v -tx1 | sed 's/^ */KMD-KCORE: /'
+# (section files are binary attributes that refuse reads shorter than the
+# address: grep, not the shell's read)
+grep -H '' /sys/module/*/sections/.text /sys/module/*/sections/.rodata \
+    /sys/module/*/sections/.data 2>/dev/null \
+    | sed -n 's,^/sys/module/\([^/]*\)/sections/\([^:]*\):,KMD-SECTIONS: \1 \2 ,p'
+# Builtins only from here on.  First let the stacks of the processes that
+# just exited be freed (after an RCU grace period).
+read -t 3 x <> /tmp/wait
+while IFS= read -r l; do echo "KMD-MODULES: $l"; done < /proc/modules
+while IFS= read -r l; do echo "KMD-VMALLOCINFO: $l"; done < /proc/vmallocinfo
+echo KMAPDUMP-READY
+while :; do read x <> /tmp/wait; done
+EOF
+)
+if [ "$SET" = bpo ]; then
+    INIT="$INIT"$'\n'"$GUESTVIEW"
+else
+    INIT="$INIT"$'\n'"echo KMAPDUMP-READY"$'\n'"while :; do sleep 3600; done"
+fi
 
 QEMU_ARGS=(
     -m "$MEM" -smp 2
@@ -124,14 +182,14 @@ INPUTS=$( {
 } | sha256sum | cut -d' ' -f1)
 
 if [ "${KMAPDUMP_FORCE:-0}" != 1 ] && [ -s "$OUT/vmcore.elf" ] && [ -s "$OUT/vmcore.kdump-zlib" ] \
-    && [ -s "$OUT/vmcore.kdump-d31" ] \
+    && { [ -s "$OUT/vmcore.kdump-d31" ] || { [ "$SET" = bpo ] && [ -s "$OUT/makedumpfile.note" ]; }; } \
     && [ "$(cat "$OUT/inputs" 2>/dev/null)" = "$INPUTS" ]; then
     log "dumps up to date in $OUT"
     echo "$OUT"
     exit 0
 fi
 rm -f "$OUT/vmcore.elf" "$OUT/vmcore.kdump-zlib" "$OUT/vmcore.kdump-d31" "$OUT/inputs" \
-    "$OUT/vmcoreinfo.txt" "$OUT"/vmcore.*.stamp
+    "$OUT/vmcoreinfo.txt" "$OUT"/vmcore.*.stamp "$OUT/makedumpfile.note" "$OUT"/guest-*.txt
 
 ROOT=$(mktemp -d)
 cleanup() {
@@ -198,6 +256,14 @@ if [ "$rc" = 2 ]; then
 fi
 [ "$rc" = 0 ] || exit 1
 grep '^KMAPDUMP' "$OUT/console.log" | sed "s/^/mkdump[$NAME]: guest: /" >&2
+if grep -q '^KMD-' "$OUT/console.log"; then
+    tr -d '\r' < "$OUT/console.log" > "$OUT/console.tmp"
+    for what in $(sed -n 's/^KMD-\([A-Z]*\): .*/\1/p' "$OUT/console.tmp" | sort -u); do
+        sed -n "s/^KMD-$what: //p" "$OUT/console.tmp" > "$OUT/guest-$(echo "$what" | tr A-Z a-z).txt"
+    done
+    rm -f "$OUT/console.tmp"
+    log "guest view: $(cd "$OUT" && wc -l guest-*.txt | head -n -1 | awk '{printf "%s %s lines, ", $2, $1}')"
+fi
 sleep 2   # let the guest settle (idle loop)
 
 python3 "$HERE/qmp_dump.py" "$SOCK" \
@@ -254,9 +320,12 @@ T1=$(date +%s)
 if ! res=$("$HERE/mkvariants.sh" "$OUT" "$KDIR/vmlinux" kdump-d31) \
         || ! grep -q '^kdump-d31 ok' <<< "$res"; then
     log "makedumpfile failed: $res"
-    exit 1
+    [ "$SET" = bpo ] || exit 1
+    echo "makedumpfile $(makedumpfile -v 2>&1 | head -n1) cannot filter this kernel's dump: $res" \
+        | tr -s '\n' ' ' > "$OUT/makedumpfile.note"
+else
+    log "makedumpfile -c -d 31: $(stat -c %s "$OUT/vmcore.kdump-d31") bytes in $(( $(date +%s) - T1 ))s"
 fi
-log "makedumpfile -c -d 31: $(stat -c %s "$OUT/vmcore.kdump-d31") bytes in $(( $(date +%s) - T1 ))s"
 
 echo "$INPUTS" > "$OUT/inputs"
 log "done in $(( $(date +%s) - T0 ))s"

@@ -16,18 +16,20 @@ usage: ref_vtop_i386.py [options] DUMPDIR VMLINUX VMCORE OUT.jsonl
    cpu_entry_area; the top 4 MiB labelled fixmap, with the kmap_atomic
    slots), user addresses.
 3. Runs kdf_vtop (libaddrxlat's page-table walk) on them and writes JSON
-   Lines {"va","status","pa","page_size","source"} as compare.py reads.
+   Lines {"va","status","pa","page_size","source"} as compare.py reads
+   (ref_vtop.kdf_reference, shared with the x86_64 bpo tier).
 
 The sample depends only on DUMPDIR and VMLINUX, so every format of a dump
 gets the same addresses (--addresses writes them).
 """
 import argparse
-import json
 import os
 import random
 import re
 import subprocess
 import sys
+
+import ref_vtop
 
 PAGE = 4096
 PAGE_OFFSET = 0xc0000000
@@ -177,30 +179,9 @@ def main():
         with open(args.addresses, "w") as f:
             for va in vas:
                 f.write("%#x\n" % va)
-    p = subprocess.run([args.kdf, "--arch", "ia32", "--rootpgt",
-                        "%#x" % (lay["swapper_pg_dir"] - PAGE_OFFSET), args.vmcore],
-                       input="".join("%x\n" % va for va in vas).encode(),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    sys.stderr.write(p.stderr.decode())
-    if p.returncode != 0:
-        sys.exit("ref_vtop_i386: kdf_vtop failed (exit %d)" % p.returncode)
-    res = {}
-    for line in p.stdout.decode().splitlines():
-        r = json.loads(line)
-        res[int(r["va"], 16)] = r
-    counts = {}
-    with open(args.out + ".tmp", "w") as f:
-        for va in vas:
-            r = res.get(va, {"va": "%#x" % va, "status": "error", "note": "no answer"})
-            r["source"] = samples[va]
-            f.write(json.dumps(r) + "\n")
-            c = counts.setdefault(r["source"], {})
-            c[r["status"]] = c.get(r["status"], 0) + 1
-    os.rename(args.out + ".tmp", args.out)
-    for src in sorted(counts):
-        print("ref_vtop_i386: %-15s %s" % (src, " ".join(
-            "%s=%d" % kv for kv in sorted(counts[src].items()))), file=sys.stderr)
-    print("ref_vtop_i386: %d addresses -> %s" % (len(vas), args.out), file=sys.stderr)
+    ref_vtop.kdf_reference([args.kdf, "--arch", "ia32", "--rootpgt",
+                            "%#x" % (lay["swapper_pg_dir"] - PAGE_OFFSET), args.vmcore],
+                           samples, args.out, "ref_vtop_i386")
 
 
 if __name__ == "__main__":
