@@ -18,8 +18,12 @@ grep -q 'HAVE_ZSTD 1' "$out/config.h" && libs="$libs -lzstd"
 grep -q 'HAVE_SNAPPY 1' "$out/config.h" && libs="$libs -lsnappy"
 srcs=$(ls "$top"/src/*.c | grep -v -e kmapdump.c -e svg.c)
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$out -I$top/include -I$top/src $(pkg-config --cflags lzo2)"
-for t in dump text; do
+for t in dump text walk; do
 	# shellcheck disable=SC2086
 	clang $flags -o "$out/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" $srcs $libs
 done
+# fuzz_codec includes src/kdump.c to reach its static decompress()
+# shellcheck disable=SC2086
+clang $flags -o "$out/fuzz_codec" "$top/tests/fuzz/fuzz_codec.c" \
+	$(echo "$srcs" | grep -v '/kdump\.c$') $libs
 echo "$out"
