@@ -57,19 +57,53 @@ kmd_status dump_map_file(struct dump_file *f, const char *path,
 	return KMD_OK;
 }
 
-void dump_release(const struct dump *d, uint64_t off, uint64_t len)
+void dump_release_mapped(const uint8_t *addr, uint64_t len)
 {
 	long ps = sysconf(_SC_PAGESIZE);
-	uint64_t a, e;
+	uintptr_t a, e;
 
-	if (ps <= 0 || off >= d->size)
+	if (ps <= 0)
 		return;
-	if (len > d->size - off)
-		len = d->size - off;
-	a = (off + (uint64_t)ps - 1) & ~((uint64_t)ps - 1);
-	e = (off + len) & ~((uint64_t)ps - 1);
+	a = ((uintptr_t)addr + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
+	e = ((uintptr_t)addr + len) & ~((uintptr_t)ps - 1);
 	if (e > a)
-		madvise((void *)(d->map + a), e - a, MADV_DONTNEED);
+		madvise((void *)a, e - a, MADV_DONTNEED); /* advice only */
+}
+
+void dump_release(const struct dump *d, uint64_t off, uint64_t len)
+{
+	if (off >= d->size)
+		return;
+	dump_release_mapped(d->map + off,
+			    len < d->size - off ? len : d->size - off);
+}
+
+/* utsname machine prefixes and ELF e_machine values, both ways. */
+static const struct {
+	const char *name;
+	unsigned em;
+} machines[] = { { "x86_64", 62 }, { "i386", 3 }, { "aarch64", 183 },
+		 { "arm", 40 }, { "ppc64", 21 }, { "ppc", 20 }, { "s390", 22 },
+		 { "riscv", 243 }, { "mips", 8 }, { "loongarch", 258 } };
+
+unsigned dump_machine_of(const char *uts)
+{
+	if (uts[0] == 'i' && uts[1] && strcmp(uts + 2, "86") == 0)
+		return 3; /* i386 .. i686: EM_386 */
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (strncmp(uts, machines[i].name, strlen(machines[i].name)) == 0)
+			return machines[i].em;
+	return 0;
+}
+
+const char *dump_machine_name(unsigned em)
+{
+	if (em == 0)
+		return "unknown";
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (machines[i].em == em)
+			return machines[i].name;
+	return "other (ELF machine)";
 }
 
 void dump_unmap_file(struct dump_file *f)

@@ -113,10 +113,17 @@ extern const struct dump_format dump_format_kdump;
 /* Map a file read-only. */
 kmd_status dump_map_file(struct dump_file *f, const char *path,
 			 struct kmd_err *err);
-/* Let the kernel take back the mapped pages of the main file's bytes
- * [OFF, OFF + LEN) (they stay in the page cache): a pass over a whole
- * dump must not keep all of it resident.  Advice only. */
+/* Let the kernel take back the whole pages of a file mapping within
+ * [ADDR, ADDR + LEN) (they stay in the page cache; a later access faults
+ * them back in): a pass over a whole dump, or over a big bitmap, must not
+ * keep all of it resident.  Advice only. */
+void dump_release_mapped(const uint8_t *addr, uint64_t len);
+/* The same for the main file's bytes [OFF, OFF + LEN). */
 void dump_release(const struct dump *d, uint64_t off, uint64_t len);
+/* ELF e_machine of a utsname machine string (0 if unknown), and a name
+ * for an e_machine value, for messages. */
+unsigned dump_machine_of(const char *uts);
+const char *dump_machine_name(unsigned em);
 void dump_unmap_file(struct dump_file *f);
 
 /* Little-endian loads from a byte buffer. */

@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <zlib.h>
 #include <lzo/lzo1x.h>
 #ifdef HAVE_ZSTD
@@ -169,24 +167,6 @@ struct hdr {
 	uint64_t max_mapnr_64, start_pfn_64, end_pfn_64;
 };
 
-/* The ELF e_machine of a utsname machine string, 0 if unknown. */
-static unsigned machine_of(const char *m)
-{
-	static const struct {
-		const char *prefix;
-		unsigned em;
-	} t[] = { { "x86_64", 62 }, { "aarch64", 183 }, { "arm", 40 },
-		  { "ppc64", 21 }, { "ppc", 20 }, { "s390", 22 },
-		  { "riscv", 243 }, { "mips", 8 }, { "loongarch", 258 } };
-
-	if (m[0] == 'i' && m[1] && strcmp(m + 2, "86") == 0)
-		return 3; /* i386 .. i686: EM_386 */
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strncmp(m, t[i].prefix, strlen(t[i].prefix)) == 0)
-			return t[i].em;
-	return 0;
-}
-
 static bool sane_block(int32_t b)
 {
 	return b >= 512 && b <= (1 << 20) && (b & (b - 1)) == 0;
@@ -209,17 +189,22 @@ static uint64_t get_ulong(const struct sub_layout *l, const uint8_t *p)
 	return l->ulong == 8 ? get_le64(p) : get_le32(p);
 }
 
-/* Do status/block_size/sub_hdr_size/bitmap_blocks/max_mapnr at BASE
- * make a plausible header? */
+/* Plausible sub-header and bitmap sizes (in blocks of BLOCK bytes)? */
+static bool sizes_sane(int32_t sub, uint32_t bitmap_blocks, int32_t block)
+{
+	return sub >= 0 && sub <= (1 << 20) && bitmap_blocks > 0 &&
+	       (uint64_t)bitmap_blocks * (uint64_t)block <= (1ull << 40);
+}
+
+/* Do block_size/sub_hdr_size/bitmap_blocks at BASE make a plausible
+ * header? */
 static bool layout_sane(const uint8_t *b, unsigned base)
 {
 	int32_t block = (int32_t)get_le32(b + base + 4);
-	int32_t sub = (int32_t)get_le32(b + base + 8);
-	uint32_t bitmap_blocks = get_le32(b + base + 12);
 
-	return sane_block(block) && sub >= 0 && sub <= (1 << 20) &&
-	       bitmap_blocks > 0 &&
-	       (uint64_t)bitmap_blocks * (uint64_t)block <= (1ull << 40);
+	return sane_block(block) &&
+	       sizes_sane((int32_t)get_le32(b + base + 8),
+			  get_le32(b + base + 12), block);
 }
 
 static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
@@ -265,16 +250,11 @@ static kmd_status parse_header(struct part *p, struct hdr *h, bool *is_kdump,
 	h->sub_hdr_size = (int32_t)get_le32(b + base + 8);
 	h->bitmap_blocks = get_le32(b + base + 12);
 	h->max_mapnr = get_le32(b + base + 16);
-	if (h->version < 0 || h->version > 64)
-		return kmd_err_set(err, KMD_ERR_CORRUPT,
-				   "offset 0x8: bad header version %d", h->version);
 	/* makedumpfile's KDUMP headers start at version 1 */
-	if (*is_kdump && h->version < 1)
+	if (h->version < (*is_kdump ? 1 : 0) || h->version > 64)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "offset 0x8: bad header version %d", h->version);
-	if (h->sub_hdr_size < 0 || h->sub_hdr_size > 1 << 20 ||
-	    h->bitmap_blocks == 0 ||
-	    (uint64_t)h->bitmap_blocks * (uint64_t)h->block_size > (1ull << 40))
+	if (!sizes_sane(h->sub_hdr_size, h->bitmap_blocks, h->block_size))
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "offset 0x%x: bad sub-header (%d blocks) or bitmap size (%u blocks)",
 				   base + 8, h->sub_hdr_size, h->bitmap_blocks);
@@ -326,23 +306,6 @@ static kmd_status load_vmcoreinfo(struct dump *d, struct part *p,
 	return st;
 }
 
-/* Let go of the mapped pages of [addr, addr + len) that a pass over them
- * made resident: a 4 TiB machine's bitmap is 128 MiB, read once at open
- * for the rank index and afterwards only where lookups land.  The data
- * stays in the page cache; a later access faults it back in. */
-static void drop_pages(const uint8_t *addr, uint64_t len)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	uintptr_t a, e;
-
-	if (ps <= 0 || len < 2 * (uint64_t)ps)
-		return;
-	a = ((uintptr_t)addr + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
-	e = ((uintptr_t)addr + len) & ~((uintptr_t)ps - 1);
-	if (e > a)
-		madvise((void *)a, e - a, MADV_DONTNEED); /* advice only */
-}
-
 /* Fill p->rank[0..chunks) (set bits of the 2nd bitmap before each
  * 64-byte chunk); returns the total. */
 POPCNT_CLONES
@@ -351,10 +314,11 @@ static uint64_t build_rank(struct part *p, uint64_t chunks)
 	uint64_t total = 0;
 	for (uint64_t c = 0; c < chunks; c++) {
 		uint64_t i = c * 64;
-		/* Each 4 MiB read of a mapped bitmap is let go of
-		 * (drop_pages): the peak stays small however big it is. */
+		/* Each 4 MiB read of a mapped bitmap is let go of: a 4 TiB
+		 * machine's is 128 MiB, read once here and afterwards only
+		 * where lookups land. */
 		if (!p->flattened && i && i % (4u << 20) == 0)
-			drop_pages(p->bitmap2 + i - (4u << 20), 4u << 20);
+			dump_release_mapped(p->bitmap2 + i - (4u << 20), 4u << 20);
 		p->rank[c] = (uint32_t)total;
 		if (i + 64 <= p->bitmap_len) {
 			for (unsigned w = 0; w < 64; w += 8)
@@ -391,7 +355,7 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 		kd->block_size = (uint32_t)h.block_size;
 		/* Only a hint: QEMU names the emulator, not the guest
 		 * (an i386 guest of qemu-system-x86_64 says x86_64). */
-		d->machine = machine_of(h.machine);
+		d->machine = dump_machine_of(h.machine);
 		d->machine_is_hint = true;
 		if (is_kdump && h.sub_hdr_size > 0) {
 			d->has_phys_base = true;
@@ -476,7 +440,7 @@ static kmd_status open_part(struct dump *d, struct kdump *kd, struct part *p,
 	if ((st = check_layout(p, kd->block_size, err)))
 		return st;
 	if (!p->flattened)
-		drop_pages(p->bitmap2, p->bitmap_len);
+		dump_release_mapped(p->bitmap2, p->bitmap_len);
 	return KMD_OK;
 }
 
@@ -654,6 +618,7 @@ static struct part *part_of(struct kdump *kd, uint64_t pfn, unsigned *idx)
 }
 
 struct desc {
+	uint64_t pos;    /* where the descriptor itself is in the file */
 	uint64_t offset;
 	uint32_t size;
 	uint32_t flags;
@@ -664,9 +629,10 @@ static kmd_status read_desc(struct part *p, uint64_t pfn, struct desc *out,
 {
 	uint8_t b[PAGE_DESC_SIZE];
 	uint64_t idx = rank2(p, pfn) - p->rank_base;
-	kmd_status st = part_read(p, p->desc_off + idx * PAGE_DESC_SIZE, b,
-				  PAGE_DESC_SIZE, err);
+	kmd_status st;
 
+	out->pos = p->desc_off + idx * PAGE_DESC_SIZE;
+	st = part_read(p, out->pos, b, PAGE_DESC_SIZE, err);
 	if (st)
 		return st;
 	out->offset = get_le64(b);
@@ -885,17 +851,16 @@ static kmd_status load_page(struct dump *d, uint64_t pfn, uint8_t *out,
 	st = read_desc(p, pfn, &ds, err);
 	if (st)
 		return st;
-	uint64_t dpos = p->desc_off + (rank2(p, pfn) - p->rank_base) * PAGE_DESC_SIZE;
 	uint32_t codec = ds.flags & DUMP_DH_CODECS;
 	if ((ds.flags & ~DUMP_DH_CODECS) || (codec & (codec - 1)))
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "%s: offset 0x%llx: page descriptor of PFN 0x%llx has unknown flags 0x%x",
-				   p->path, (unsigned long long)dpos,
+				   p->path, (unsigned long long)ds.pos,
 				   (unsigned long long)pfn, ds.flags);
 	if (ds.offset > p->size || ds.size > p->size - ds.offset)
 		return kmd_err_set(err, KMD_ERR_CORRUPT,
 				   "%s: offset 0x%llx: page descriptor of PFN 0x%llx points past the end of the file (record at 0x%llx, %u bytes; the file has 0x%llx)",
-				   p->path, (unsigned long long)dpos,
+				   p->path, (unsigned long long)ds.pos,
 				   (unsigned long long)pfn,
 				   (unsigned long long)ds.offset, ds.size,
 				   (unsigned long long)p->size);

@@ -47,6 +47,15 @@ void kmd_warn(struct kmd *k, const char *fmt, ...)
 	k->info.warning = k->warning;
 }
 
+/* The region lookup table (kmd_region_of) is rebuilt on the next lookup
+ * once regions change. */
+static void drop_spans(struct kmd *k)
+{
+	free(k->spans);
+	k->spans = NULL;
+	k->nspans = 0;
+}
+
 kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
 			  uint64_t end, const char *desc, struct kmd_err *err)
 {
@@ -54,9 +63,7 @@ kmd_status kmd_add_region(struct kmd *k, const char *name, uint64_t start,
 
 	if (k->nregions >= KMD_MAX_REGIONS)
 		return kmd_err_set(err, KMD_ERR_ARG, "too many regions");
-	free(k->spans); /* rebuilt on the next lookup */
-	k->spans = NULL;
-	k->nspans = 0;
+	drop_spans(k);
 	r = &k->regions[k->nregions++];
 	r->name = name;
 	r->start = start;
@@ -98,9 +105,7 @@ static int region_cmp(const void *a, const void *b)
 void kmd_sort_regions(struct kmd *k)
 {
 	qsort(k->regions, k->nregions, sizeof(k->regions[0]), region_cmp);
-	free(k->spans);
-	k->spans = NULL;
-	k->nspans = 0;
+	drop_spans(k);
 }
 
 bool kmd_symbol(const struct kmd *k, const char *name, uint64_t *addr)
@@ -145,25 +150,6 @@ static kmd_status classify(const char *path, enum file_kind *kind,
 
 /* Refuse a vmlinux that does not belong to the dump: BUILD-ID when both
  * have one, else OSRELEASE, and always _stext against KERNELOFFSET. */
-/* A name for an ELF e_machine value, for messages. */
-static const char *machine_name(unsigned em)
-{
-	switch (em) {
-	case 3: return "i386";
-	case 8: return "mips";
-	case 20: return "ppc";
-	case 21: return "ppc64";
-	case 22: return "s390";
-	case 40: return "arm";
-	case 62: return "x86_64";
-	case 183: return "aarch64";
-	case 243: return "riscv";
-	case 258: return "loongarch";
-	case 0: return "unknown";
-	default: return "other (ELF machine)";
-	}
-}
-
 static kmd_status check_match(struct kmd *k, struct kmd_err *err)
 {
 	const char *dump_id = vmci_get(&k->vmci, "BUILD-ID");
@@ -334,7 +320,7 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 		unsigned em = k->syms->machine ? k->syms->machine : k->dump->machine;
 		st = kmd_err_set(err, KMD_ERR_UNSUPPORTED,
 				 "%s: architecture %s%s is not supported",
-				 dump_path, machine_name(em),
+				 dump_path, dump_machine_name(em),
 				 k->syms->machine ? " (of the kernel)" : "");
 		goto fail;
 	}
@@ -346,7 +332,7 @@ kmd_status kmd_open(kmd_t **out, const char *const *paths, int npaths,
 	      k->arch->em == 3)) {
 		st = kmd_err_set(err, KMD_ERR_MISMATCH,
 				 "%s: the dump is of an %s machine, but %s is an %s kernel",
-				 dump_path, machine_name(k->dump->machine),
+				 dump_path, dump_machine_name(k->dump->machine),
 				 k->syms->path, k->arch->name);
 		goto fail;
 	}
@@ -404,9 +390,7 @@ static void regions_finish(const kmd_t *kc)
 	k->regions_done = true;
 	if (k->arch->finish_regions)
 		k->arch->finish_regions(k);
-	free(k->spans); /* bounds may have moved */
-	k->spans = NULL;
-	k->nspans = 0;
+	drop_spans(k); /* bounds may have moved */
 }
 
 size_t kmd_region_count(const kmd_t *k)
