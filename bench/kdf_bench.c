@@ -29,30 +29,7 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double since_t0_ms(void)
-{
-	const char *t0 = getenv("BENCH_T0");
-	struct timespec ts;
-
-	if (!t0)
-		return -1;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((double)ts.tv_sec * 1e9 + ts.tv_nsec - strtod(t0, NULL)) / 1e6;
-}
-
-static long rss_kb(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss;
-}
+#include "bench.h"
 
 static void die(const char *what, kdump_ctx_t *k)
 {
@@ -97,31 +74,6 @@ static int xlat(addrxlat_ctx_t *ax, addrxlat_sys_t *sys, uint64_t va,
 		return 0;
 	*pa = a.addr;
 	return 1;
-}
-
-static uint64_t *read_addrs(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	char line[128];
-	uint64_t *a = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (!f) {
-		perror(path);
-		exit(2);
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			a = realloc(a, cap * sizeof(*a));
-			if (!a)
-				abort();
-		}
-		a[(*n)++] = strtoull(line, NULL, 16);
-	}
-	fclose(f);
-	return a;
 }
 
 int main(int argc, char **argv)
