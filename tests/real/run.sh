@@ -21,15 +21,8 @@
 # name checks that cannot run here (e.g. makedumpfile built without zstd).
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE=${KMAPDUMP_CACHE:-$HOME/.cache/kmapdump}
-export KMAPDUMP_CACHE=$CACHE
-if [ -z "${KMAPDUMP:-}" ]; then
-    KMAPDUMP=$HERE/../../src/kmapdump
-    # out-of-tree build (mkdir build && cd build && ../configure && make)
-    [ -x "$KMAPDUMP" ] || [ ! -x "$HERE/../../build/src/kmapdump" ] \
-        || KMAPDUMP=$HERE/../../build/src/kmapdump
-fi
+TAG=
+. "$(dirname "$0")/common.sh"
 FORMATS="elf $(for f in ${KMAPDUMP_FORMATS:-kdump-zlib kdump-d31 kdump-lzo-d31 \
     kdump-snappy-d31 kdump-zstd-d31 kdump-flat-d31 kdump-split-d31 kdump-split16m-d31 \
     elf-d31}; do
@@ -37,9 +30,6 @@ FORMATS="elf $(for f in ${KMAPDUMP_FORMATS:-kdump-zlib kdump-d31 kdump-lzo-d31 \
 RESULTS=${KMAPDUMP_RESULTS:-$CACHE/results}
 if [ $# -gt 0 ]; then CONFIGS="$*"; else CONFIGS=${KMAPDUMP_CONFIGS:-nokaslr kaslr5 kaslr4}; fi
 
-npass=0; nfail=0
-pass() { echo "PASS: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
 note() { echo "  $*"; }
 skipnote() { echo "NOTE: $*"; }
 declare -A vst

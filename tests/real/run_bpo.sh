@@ -22,20 +22,11 @@
 # "real-bpo: N passed, N failed"; exits 1 if any check failed.
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE=${KMAPDUMP_CACHE:-$HOME/.cache/kmapdump}
-export KMAPDUMP_CACHE=$CACHE
+TAG=real-bpo
+. "$(dirname "$0")/common.sh"
 C=$CACHE/bpo
-if [ -z "${KMAPDUMP:-}" ]; then
-    KMAPDUMP=$HERE/../../src/kmapdump
-    [ -x "$KMAPDUMP" ] || [ ! -x "$HERE/../../build/src/kmapdump" ] \
-        || KMAPDUMP=$HERE/../../build/src/kmapdump
-fi
 RESULTS=${KMAPDUMP_RESULTS:-$C/results}
 
-npass=0; nfail=0
-pass() { echo "PASS: real-bpo $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: real-bpo $*"; nfail=$((nfail + 1)); }
 note() { echo "NOTE: real-bpo $*"; }
 T_ALL=$(date +%s)
 CRASH_V=$(crash --version 2>/dev/null | awk '/^crash / {print $2; exit}')

@@ -19,22 +19,13 @@
 # "real-i386: N passed, N failed"; exits 1 if any check failed.
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE=${KMAPDUMP_CACHE:-$HOME/.cache/kmapdump}
-export KMAPDUMP_CACHE=$CACHE
+TAG=real-i386
+. "$(dirname "$0")/common.sh"
 C=$CACHE/i386
-if [ -z "${KMAPDUMP:-}" ]; then
-    KMAPDUMP=$HERE/../../src/kmapdump
-    [ -x "$KMAPDUMP" ] || [ ! -x "$HERE/../../build/src/kmapdump" ] \
-        || KMAPDUMP=$HERE/../../build/src/kmapdump
-fi
 FORMATS=${KMAPDUMP_I386_FORMATS:-elf kdump-zlib}
 RESULTS=${KMAPDUMP_RESULTS:-$C/results}
 if [ $# -gt 0 ]; then CONFIGS="$*"; else CONFIGS=${KMAPDUMP_I386_CONFIGS:-686 686-pae 686-pae-6g 686-kaslr 686-pae-kaslr}; fi
 
-npass=0; nfail=0
-pass() { echo "PASS: real-i386 $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: real-i386 $*"; nfail=$((nfail + 1)); }
 T_ALL=$(date +%s)
 finish() {
     echo "real-i386 tier: $(( $(date +%s) - T_ALL ))s"

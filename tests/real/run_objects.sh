@@ -17,12 +17,8 @@
 # output is cached in $CACHE/dumps/CONFIG/objects-crash/ (cold: about two
 # minutes of crash per configuration on 2 CPUs; warm: seconds).
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-if [ -z "${KMAPDUMP:-}" ]; then
-    KMAPDUMP=$HERE/../../src/kmapdump
-    [ -x "$KMAPDUMP" ] || [ ! -x "$HERE/../../build/src/kmapdump" ] \
-        || KMAPDUMP=$HERE/../../build/src/kmapdump
-fi
+TAG=
+. "$(dirname "$0")/common.sh"
 export KMAPDUMP
 if [ $# -gt 0 ]; then
     exec python3 "$HERE/objects_check.py" --configs "$@"
